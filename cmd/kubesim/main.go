@@ -1,0 +1,270 @@
+// Command kubesim runs Kubernetes scenarios on a virtual clock.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/kubesim/kubesim/report"
+	"github.com/kubesim/kubesim/scenarios"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Exit codes of the output contract (DESIGN.md).
+const (
+	exitOK          = 0
+	exitExpectation = 1
+	exitInvalid     = 2
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.code != exitExpectation {
+			fmt.Fprintln(stderr, "error:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown command or flag, wrong arguments.
+	fmt.Fprintln(stderr, "error:", err)
+	return exitInvalid
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kubesim",
+		Short: "Run Kubernetes scenarios on a virtual clock",
+		Long: `kubesim simulates a Kubernetes cluster — scheduler, controllers, kubelets — on a
+virtual clock, so that rollouts, failures and self-healing play out in seconds
+and the same seed always gives the same result.
+
+Start with:
+  kubesim run                      run the built-in self-healing demo
+  kubesim run my-scenario.yaml     run your own scenario (or a plain manifest file)
+  kubesim validate my-scenario.yaml  check a scenario without running it
+  kubesim scenarios                list the built-in scenario library
+
+Exit codes: 0 every expectation held, 1 an expectation failed, 2 invalid input.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout, stderr), newScenariosCmd(stdout))
+	return root
+}
+
+// open resolves a scenario argument: empty means the embedded default; a name
+// of the library ("pending-pods") runs from the embedded copy; anything else is
+// a file on disk.
+func open(arg string) (*scenarios.Loaded, error) {
+	fsys, name := fs.FS(scenarios.Library), scenarios.DefaultScenario
+	switch {
+	case arg == "":
+	case isLibrary(arg):
+		name = strings.TrimSuffix(arg, ".yaml") + ".yaml"
+	default:
+		abs, err := filepath.Abs(arg)
+		if err != nil {
+			return nil, err
+		}
+		fsys, name = os.DirFS("/"), strings.TrimPrefix(filepath.ToSlash(abs), "/")
+	}
+	return scenarios.Load(fsys, name)
+}
+
+func isLibrary(arg string) bool {
+	if strings.ContainsAny(arg, "/\\") {
+		return false
+	}
+	if _, err := os.Stat(arg); err == nil {
+		return false // a file in the working directory wins
+	}
+	_, err := fs.Stat(scenarios.Library, strings.TrimSuffix(arg, ".yaml")+".yaml")
+	return err == nil
+}
+
+func loadOrExit(arg string, stderr io.Writer) (*scenarios.Loaded, error) {
+	l, err := open(arg)
+	if err != nil {
+		return nil, &exitError{exitInvalid, err}
+	}
+	for _, w := range l.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	return l, nil
+}
+
+func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
+	var (
+		seed     uint64
+		until    time.Duration
+		output   string
+		events   string
+		progress bool
+	)
+	cmd := &cobra.Command{
+		Use:   "run [FILE|NAME]",
+		Short: "Run a scenario and print the event log, tables and a summary",
+		Long: `Run a scenario on the virtual clock. Without an argument it runs the built-in
+self-healing demo. The argument is a scenario file, a plain manifest file (run
+on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
+		Example: `  kubesim run
+  kubesim run --seed 3 -o json
+  kubesim run pending-pods
+  kubesim run my-rollout.yaml --until 5m --events events.jsonl`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return &exitError{exitInvalid, fmt.Errorf("-o %q: want table or json", output)}
+			}
+			arg := ""
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			l, err := loadOrExit(arg, stderr)
+			if err != nil {
+				return err
+			}
+			opts := scenarios.Options{Until: until}
+			if cmd.Flags().Changed("seed") {
+				opts.Seed = &seed
+			}
+			if progress && isTerminal(stderr) {
+				opts.Progress = progressBar(stderr)
+			}
+			r, err := l.Run(opts)
+			if err != nil {
+				return &exitError{exitInvalid, err}
+			}
+			if events != "" {
+				if err := writeFile(events, func(w io.Writer) error { return report.WriteEventsJSONL(w, r) }); err != nil {
+					return &exitError{exitInvalid, err}
+				}
+			}
+			if output == "json" {
+				err = report.WriteJSON(stdout, r)
+			} else {
+				err = report.WriteTable(stdout, r)
+			}
+			if err != nil {
+				return &exitError{exitInvalid, err}
+			}
+			for _, e := range r.Expectations {
+				if !e.Passed {
+					return &exitError{exitExpectation, errors.New("an expectation failed")}
+				}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.Uint64Var(&seed, "seed", 0, "random seed (default: the scenario's spec.seed, else 1)")
+	f.DurationVar(&until, "until", 0, "stop at this virtual time instead of spec.duration (e.g. 90s, 5m)")
+	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
+	f.StringVar(&events, "events", "", "also write the event log to FILE as JSON lines")
+	f.BoolVar(&progress, "progress", true, "show a progress bar on stderr when it is a terminal")
+	return cmd
+}
+
+func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a scenario and its manifests without running it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := loadOrExit(args[0], stderr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: scenario %s is valid (%d objects, %d timeline actions, %d expectations)\n",
+				args[0], l.Scenario.Metadata.Name, l.Objects(), len(l.Scenario.Spec.Timeline), len(l.Scenario.Spec.Expect))
+			return nil
+		},
+	}
+}
+
+func newScenariosCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "scenarios",
+		Short: "List the built-in scenario library",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			entries, err := fs.ReadDir(scenarios.Library, ".")
+			if err != nil {
+				return err
+			}
+			for _, e := range entries {
+				l, err := scenarios.Load(scenarios.Library, e.Name())
+				if err != nil {
+					return &exitError{exitInvalid, err}
+				}
+				fmt.Fprintf(stdout, "%-16s %s\n", strings.TrimSuffix(e.Name(), ".yaml"), l.Scenario.Metadata.Description)
+			}
+			return nil
+		},
+	}
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd())) && os.Getenv("CI") == ""
+}
+
+// progressBar draws virtual time reached against the duration, only after a
+// second of wall time so short runs print nothing.
+func progressBar(w io.Writer) func(now, end sim.Time) {
+	start := time.Now()
+	drawn := false
+	return func(now, end sim.Time) {
+		if time.Since(start) < time.Second && now < end {
+			return
+		}
+		const width = 40
+		done := int(int64(width) * int64(now) / int64(max(end, 1)))
+		fmt.Fprintf(w, "\r[%s%s] %v / %v", strings.Repeat("=", done), strings.Repeat(" ", width-done), now, end)
+		drawn = true
+		if now >= end && drawn {
+			fmt.Fprint(w, "\r\033[K")
+		}
+	}
+}

@@ -1,0 +1,324 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/gonum/stat"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubesim/kubesim/api"
+	"github.com/kubesim/kubesim/cluster"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Expectation is the outcome of one scenario expectation: For is the
+// condition as written (deployment/web condition=Available), At the virtual
+// time it was checked, Within the grace allowed after At (0 for none), and
+// Detail what the checker saw ("met at 1m12s", or why it failed).
+type Expectation struct {
+	For    string
+	At     time.Duration
+	Within time.Duration
+	Passed bool
+	Detail string
+}
+
+// Run is everything a finished simulation hands to the report.
+type Run struct {
+	Scenario, Description string
+	Seed                  uint64
+	// End is the virtual time the run stopped at; ages are measured there.
+	End sim.Time
+	// Epoch is the wall-clock instant of virtual time 0 (spec.startTime);
+	// the zero Time means DefaultEpoch.
+	Epoch        time.Time
+	Store        *cluster.Store
+	Expectations []Expectation
+	Warnings     []string
+	// SchedulingLatencies are pod creation → bound, StartupLatencies pod
+	// creation → Ready, one per pod that got there.
+	SchedulingLatencies, StartupLatencies []time.Duration
+	EventsFired                           uint64
+}
+
+func (r *Run) epoch() time.Time {
+	if r.Epoch.IsZero() {
+		return DefaultEpoch
+	}
+	return r.Epoch
+}
+
+func (r *Run) events() []cluster.Event {
+	if r.Store == nil {
+		return nil
+	}
+	return r.Store.Events.All()
+}
+
+// Summary is the closing summary of a run, printed by WriteTable and
+// emitted under "summary" by WriteJSON.
+type Summary struct {
+	Expectations ExpectationCounts `json:"expectations"`
+	// SchedulingLatency and StartupLatency are percentiles of
+	// Run.SchedulingLatencies and Run.StartupLatencies.
+	SchedulingLatency Latency   `json:"schedulingLatency"`
+	StartupLatency    Latency   `json:"startupLatency"`
+	Pods              PodCounts `json:"pods"`
+	EventsFired       uint64    `json:"eventsFired"`
+	Warnings          []string  `json:"warnings"`
+}
+
+// ExpectationCounts counts passed and failed expectations.
+type ExpectationCounts struct {
+	Passed int `json:"passed"`
+	Failed int `json:"failed"`
+}
+
+// Latency holds empirical percentiles (gonum stat.Quantile, stat.Empirical:
+// each is one of the samples) in seconds. JSON leaves the percentiles out
+// when there are no samples.
+type Latency struct {
+	Count         int
+	P50, P90, P99 float64
+}
+
+// MarshalJSON writes {"count": n, "p50": s, "p90": s, "p99": s}.
+func (l Latency) MarshalJSON() ([]byte, error) {
+	type percentiles struct {
+		Count int      `json:"count"`
+		P50   *float64 `json:"p50,omitempty"`
+		P90   *float64 `json:"p90,omitempty"`
+		P99   *float64 `json:"p99,omitempty"`
+	}
+	p := percentiles{Count: l.Count}
+	if l.Count > 0 {
+		p.P50, p.P90, p.P99 = &l.P50, &l.P90, &l.P99
+	}
+	return json.Marshal(p)
+}
+
+// NewLatency computes the percentiles of samples.
+func NewLatency(samples []time.Duration) Latency {
+	if len(samples) == 0 {
+		return Latency{}
+	}
+	xs := make([]float64, len(samples))
+	for i, d := range samples {
+		xs[i] = d.Seconds()
+	}
+	slices.Sort(xs)
+	q := func(p float64) float64 { return stat.Quantile(p, stat.Empirical, xs, nil) }
+	return Latency{Count: len(xs), P50: q(0.5), P90: q(0.9), P99: q(0.99)}
+}
+
+// PodCounts counts pods from the event log — Created and Deleted are the
+// replicaset controller's SuccessfulCreate and SuccessfulDelete events,
+// Scheduled the scheduler's Scheduled events — and Phases the pods left in
+// the store at the end, by status.phase.
+type PodCounts struct {
+	Created   int            `json:"created"`
+	Deleted   int            `json:"deleted"`
+	Scheduled int            `json:"scheduled"`
+	Phases    map[string]int `json:"phases"`
+}
+
+// Summarize computes the run's summary.
+func Summarize(r *Run) Summary {
+	s := Summary{
+		SchedulingLatency: NewLatency(r.SchedulingLatencies),
+		StartupLatency:    NewLatency(r.StartupLatencies),
+		Pods:              PodCounts{Phases: map[string]int{}},
+		EventsFired:       r.EventsFired,
+		Warnings:          append([]string{}, r.Warnings...),
+	}
+	for _, e := range r.Expectations {
+		if e.Passed {
+			s.Expectations.Passed++
+		} else {
+			s.Expectations.Failed++
+		}
+	}
+	for _, ev := range r.events() {
+		switch {
+		case ev.Reason == "SuccessfulCreate" && strings.HasPrefix(ev.Message, "Created pod"):
+			s.Pods.Created += int(ev.Count)
+		case ev.Reason == "SuccessfulDelete" && strings.HasPrefix(ev.Message, "Deleted pod"):
+			s.Pods.Deleted += int(ev.Count)
+		case ev.Reason == "Scheduled" && ev.Object.Kind == api.KindPod:
+			s.Pods.Scheduled += int(ev.Count)
+		}
+	}
+	if r.Store != nil {
+		r.Store.List(api.KindPod, "", func(o api.Object) bool {
+			s.Pods.Phases[string(o.(*api.Pod).Status.Phase)]++
+			return true
+		})
+	}
+	return s
+}
+
+// phaseOrder is the order phases are printed in; others follow by name.
+var phaseOrder = []corev1.PodPhase{corev1.PodPending, corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed,
+	corev1.PodUnknown}
+
+func phasesText(phases map[string]int) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, p := range phaseOrder {
+		if n := phases[string(p)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", p, n))
+		}
+		seen[string(p)] = true
+	}
+	others := map[string]bool{}
+	for p := range phases {
+		if !seen[p] && phases[p] > 0 {
+			others[p] = true
+		}
+	}
+	for _, p := range sortedKeys(others) {
+		parts = append(parts, fmt.Sprintf("%s %d", p, phases[p]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ExpectationLine is one expectation as the summary prints it:
+//
+//	PASS at 2m  deployment/web condition=Available (met at 1m12s)
+//	FAIL at 3m within 1m  deployment/web jsonpath={.status.readyReplicas}=3: readyReplicas is 2
+func ExpectationLine(e Expectation) string {
+	var b strings.Builder
+	if e.Passed {
+		b.WriteString("PASS")
+	} else {
+		b.WriteString("FAIL")
+	}
+	b.WriteString(" at " + FormatTime(e.At))
+	if e.Within > 0 {
+		b.WriteString(" within " + FormatTime(e.Within))
+	}
+	b.WriteString("  " + e.For)
+	if e.Detail != "" {
+		if e.Passed {
+			b.WriteString(" (" + e.Detail + ")")
+		} else {
+			b.WriteString(": " + e.Detail)
+		}
+	}
+	return b.String()
+}
+
+func latencyText(name string, l Latency) string {
+	if l.Count == 0 {
+		return name + ": no samples"
+	}
+	return fmt.Sprintf("%s (%d pods): p50 %.3fs  p90 %.3fs  p99 %.3fs", name, l.Count, l.P50, l.P90, l.P99)
+}
+
+// WriteTable writes the human-readable report: a header line, the event log
+// in `kubectl get events` form, the final state in `kubectl get` tables (one
+// per kind with objects, each under a "== resource ==" line), and the
+// summary.
+func WriteTable(w io.Writer, r *Run) error {
+	var b strings.Builder
+	b.WriteString(fmt.Sprintf("Scenario %s (seed %d)", r.Scenario, r.Seed))
+	if r.Description != "" {
+		b.WriteString(": " + strings.TrimSpace(r.Description))
+	}
+	b.WriteString("\n\n== events ==\n")
+	if err := WriteEvents(&b, r.events()); err != nil {
+		return err
+	}
+	if r.Store != nil {
+		for _, t := range Tables(r.Store, r.End, r.epoch()) {
+			b.WriteString("\n== " + t.Title + " ==\n")
+			if err := t.Write(&b); err != nil {
+				return err
+			}
+		}
+	}
+	b.WriteString("\n== summary ==\n")
+	s := Summarize(r)
+	for _, e := range r.Expectations {
+		b.WriteString(ExpectationLine(e) + "\n")
+	}
+	if len(r.Expectations) == 0 {
+		b.WriteString("no expectations\n")
+	} else {
+		fmt.Fprintf(&b, "%d passed, %d failed\n", s.Expectations.Passed, s.Expectations.Failed)
+	}
+	fmt.Fprintf(&b, "simulated %s, %d events fired\n", FormatTime(time.Duration(r.End)), s.EventsFired)
+	b.WriteString(latencyText("scheduling latency", s.SchedulingLatency) + "\n")
+	b.WriteString(latencyText("pod startup latency", s.StartupLatency) + "\n")
+	fmt.Fprintf(&b, "pods: %d created, %d deleted, %d scheduled; at the end: %s\n",
+		s.Pods.Created, s.Pods.Deleted, s.Pods.Scheduled, phasesText(s.Pods.Phases))
+	for _, warn := range s.Warnings {
+		b.WriteString("warning: " + warn + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type expectationJSON struct {
+	For    string  `json:"for"`
+	At     float64 `json:"at"`
+	Within float64 `json:"within,omitempty"`
+	Passed bool    `json:"passed"`
+	Detail string  `json:"detail"`
+}
+
+type runJSON struct {
+	Scenario     string            `json:"scenario"`
+	Seed         uint64            `json:"seed"`
+	End          float64           `json:"end"`
+	Objects      []runtime.Object  `json:"objects"`
+	Events       []EventJSON       `json:"events"`
+	Expectations []expectationJSON `json:"expectations"`
+	Summary      Summary           `json:"summary"`
+}
+
+// Objects returns every stored object, namespaces included, as APIObject
+// shows it, in kind order (api.Kind) and then namespace/name order.
+func Objects(s *cluster.Store, epoch time.Time) []runtime.Object {
+	out := []runtime.Object{}
+	for k := api.Kind(0); k < api.NumKinds; k++ {
+		s.List(k, "", func(o api.Object) bool {
+			out = append(out, APIObject(o, epoch))
+			return true
+		})
+	}
+	return out
+}
+
+// WriteJSON writes the run as one JSON object with the keys scenario, seed,
+// end (seconds), objects, events, expectations and summary, indented by two
+// spaces and ending in a newline. Times are seconds since the scenario
+// start; timestamps inside objects are RFC 3339 at epoch + virtual time.
+// Identical runs give identical bytes.
+func WriteJSON(w io.Writer, r *Run) error {
+	out := runJSON{Scenario: r.Scenario, Seed: r.Seed, End: r.End.Seconds(), Objects: []runtime.Object{},
+		Events: EventsJSON(r.events()), Expectations: []expectationJSON{}, Summary: Summarize(r)}
+	if r.Store != nil {
+		out.Objects = Objects(r.Store, r.epoch())
+	}
+	for _, e := range r.Expectations {
+		out.Expectations = append(out.Expectations, expectationJSON{For: e.For, At: e.At.Seconds(),
+			Within: e.Within.Seconds(), Passed: e.Passed, Detail: e.Detail})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("report: json: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// APIVersion and Kind of the Scenario document.
+const (
+	APIVersion = "kubesim/v1alpha1"
+	Kind       = "Scenario"
+)
+
+// Scenario is the Scenario document of a scenario file. It is decoded
+// strictly: an unknown field is an error naming its line.
+type Scenario struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+}
+
+type Metadata struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// Spec is what a scenario sets up, does and expects.
+type Spec struct {
+	Seed *uint64 `json:"seed,omitempty"`
+	// Duration is how long the scenario runs on the virtual clock.
+	Duration Duration `json:"duration"`
+	// StartTime is the virtual clock's epoch (RFC 3339), for timestamps.
+	StartTime string `json:"startTime,omitempty"`
+	// Manifests are files of Kubernetes manifests, relative to the scenario.
+	Manifests []string      `json:"manifests,omitempty"`
+	Nodes     []NodePool    `json:"nodes,omitempty"`
+	Timing    *TimingSpec   `json:"timing,omitempty"`
+	Timeline  []Action      `json:"timeline,omitempty"`
+	Expect    []Expectation `json:"expect,omitempty"`
+}
+
+// NodePool creates count nodes named namePrefix-1 … namePrefix-count.
+type NodePool struct {
+	Count       int                          `json:"count"`
+	NamePrefix  string                       `json:"namePrefix"`
+	Capacity    map[string]resource.Quantity `json:"capacity"`
+	Allocatable map[string]resource.Quantity `json:"allocatable,omitempty"`
+	Labels      map[string]string            `json:"labels,omitempty"`
+	Taints      []Taint                      `json:"taints,omitempty"`
+}
+
+type Taint struct {
+	Key    string `json:"key"`
+	Value  string `json:"value,omitempty"`
+	Effect string `json:"effect"`
+}
+
+// TimingSpec overrides the latency model (cluster.DefaultTiming).
+type TimingSpec struct {
+	WatchLatency   *Duration  `json:"watchLatency,omitempty"`
+	ImagePull      *DelaySpec `json:"imagePull,omitempty"`
+	ContainerStart *DelaySpec `json:"containerStart,omitempty"`
+	ContainerStop  *DelaySpec `json:"containerStop,omitempty"`
+	PreStop        *Duration  `json:"preStop,omitempty"`
+}
+
+// DelaySpec is a log-normal latency: median and 99th percentile.
+type DelaySpec struct {
+	Median Duration `json:"median"`
+	P99    Duration `json:"p99,omitempty"`
+}
+
+// Action is one timeline step: at a virtual time, exactly one of its action
+// fields (a tagged union, so strict decoding reaches every field).
+type Action struct {
+	At          Duration        `json:"at"`
+	Apply       *ApplyAction    `json:"apply,omitempty"`
+	Delete      *ObjectAction   `json:"delete,omitempty"`
+	DeletePods  *DeletePods     `json:"deletePods,omitempty"`
+	Scale       *ScaleAction    `json:"scale,omitempty"`
+	FailNode    *NodeAction     `json:"failNode,omitempty"`
+	RecoverNode *NodeAction     `json:"recoverNode,omitempty"`
+	line        int             // for errors
+	kind        string          // which action is set
+	apply       []appliedObject // decoded manifests of an apply
+}
+
+// ApplyAction creates or updates the objects of a manifest file, as
+// `kubectl apply -f` does.
+type ApplyAction struct {
+	File string `json:"file"`
+}
+
+// ObjectAction names one object: `deployment/web`, in namespace (default "default").
+type ObjectAction struct {
+	Object    string `json:"object"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// DeletePods deletes count pods matching selector (all if count is 0), in
+// name order, as `kubectl delete pod` does: gracefully.
+type DeletePods struct {
+	Selector           string `json:"selector"`
+	Namespace          string `json:"namespace,omitempty"`
+	Count              int    `json:"count,omitempty"`
+	GracePeriodSeconds *int64 `json:"gracePeriodSeconds,omitempty"`
+}
+
+// ScaleAction sets spec.replicas of a deployment or replica set, as
+// `kubectl scale` does.
+type ScaleAction struct {
+	Deployment string `json:"deployment,omitempty"`
+	ReplicaSet string `json:"replicaset,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	Replicas   int32  `json:"replicas"`
+}
+
+// NodeAction names a node.
+type NodeAction struct {
+	Name string `json:"name"`
+}
+
+// Expectation is a `kubectl wait` condition checked on the virtual clock: it
+// must hold at At, or become true within Within after it.
+type Expectation struct {
+	At        Duration `json:"at"`
+	Within    Duration `json:"within,omitempty"`
+	For       string   `json:"for"`
+	Namespace string   `json:"namespace,omitempty"`
+	line      int
+	cond      condition
+}
+
+// Duration is a Go duration string in YAML ("90s", "2m30s").
+type Duration time.Duration
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration such as \"90s\" or \"2m\"")
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: want a value such as \"90s\" or \"2m\"", s)
+	}
+	if v < 0 {
+		return fmt.Errorf("negative duration %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// D is the duration as time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
