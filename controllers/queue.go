@@ -67,10 +67,6 @@ func (q *Queue) Name() string { return q.name }
 
 // Add queues key for a reconcile now.
 func (q *Queue) Add(key string) {
-	if t, ok := q.delayed[key]; ok {
-		q.eng.Cancel(t.timer)
-		delete(q.delayed, key)
-	}
 	if q.waiting[key] {
 		return
 	}
@@ -79,14 +75,12 @@ func (q *Queue) Add(key string) {
 	q.kick()
 }
 
-// AddAfter queues key after d; an earlier pending AddAfter wins
-// (workqueue.DelayingInterface keeps the earliest ready time).
+// AddAfter queues key after d, whether or not it is waiting now; an earlier
+// pending AddAfter wins (workqueue.DelayingInterface keeps the earliest ready
+// time per item).
 func (q *Queue) AddAfter(key string, d time.Duration) {
 	if d <= 0 {
 		q.Add(key)
-		return
-	}
-	if q.waiting[key] {
 		return
 	}
 	at := q.eng.Now().Add(d)

@@ -48,6 +48,11 @@ func FormatTime(d time.Duration) string {
 	return b.String()
 }
 
+// seconds converts d to seconds for JSON with one correctly rounded
+// division, so 2.47s prints as 2.47 (time.Duration.Seconds adds whole and
+// fractional parts and can print 2.4699999999999998).
+func seconds(d time.Duration) float64 { return float64(d) / float64(time.Second) }
+
 // eventObject is kubectl's OBJECT cell: lower-case kind/name.
 func eventObject(ev *cluster.Event) string {
 	return strings.ToLower(ev.Object.Kind.String()) + "/" + ev.Object.Name
@@ -131,7 +136,7 @@ type EventJSON struct {
 func EventsJSON(events []cluster.Event) []EventJSON {
 	out := make([]EventJSON, 0, len(events))
 	for _, ev := range events {
-		out = append(out, EventJSON{Time: ev.First.Seconds(), LastTime: ev.Last.Seconds(), Count: ev.Count,
+		out = append(out, EventJSON{Time: seconds(time.Duration(ev.First)), LastTime: seconds(time.Duration(ev.Last)), Count: ev.Count,
 			Type: ev.Type, Reason: ev.Reason, Object: ev.Object.String(), Message: ev.Message,
 			Source: ev.Source, Host: ev.Host})
 	}

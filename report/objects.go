@@ -308,7 +308,12 @@ func apiNode(n *api.Node, epoch time.Time) *corev1.Node {
 		out.Status.Addresses = append(out.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeInternalIP, Address: n.InternalIP})
 	}
 	out.Status.Addresses = append(out.Status.Addresses, corev1.NodeAddress{Type: corev1.NodeHostName, Address: n.Name})
+	// The kubelet's default port; OS and architecture as the kubelet
+	// labels them, when the manifest did.
+	out.Status.DaemonEndpoints.KubeletEndpoint.Port = 10250
 	out.Status.NodeInfo.KubeletVersion = n.KubeletVersion
+	out.Status.NodeInfo.OperatingSystem = n.Labels[corev1.LabelOSStable]
+	out.Status.NodeInfo.Architecture = n.Labels[corev1.LabelArchStable]
 	for _, img := range n.Images {
 		out.Status.Images = append(out.Status.Images, corev1.ContainerImage{Names: []string{img}})
 	}
@@ -403,8 +408,9 @@ func apiReplicaSet(rs *api.ReplicaSet, epoch time.Time) *appsv1.ReplicaSet {
 
 // --- services ---
 
-// apiService is the decoded Service with the stored metadata and the two
-// defaults every printed Service shows: type ClusterIP and protocol TCP
+// apiService is the decoded Service with the stored metadata and the
+// defaults every printed Service shows: type ClusterIP, clusterIPs from
+// clusterIP, protocol TCP and targetPort = port
 // (pkg/apis/core/v1/defaults.go SetDefaults_Service).
 func apiService(s *api.Service, epoch time.Time) runtime.Object {
 	var svc *corev1.Service
@@ -416,9 +422,16 @@ func apiService(s *api.Service, epoch time.Time) runtime.Object {
 	if svc.Spec.Type == "" {
 		svc.Spec.Type = corev1.ServiceTypeClusterIP
 	}
+	if len(svc.Spec.ClusterIPs) == 0 && svc.Spec.ClusterIP != "" {
+		svc.Spec.ClusterIPs = []string{svc.Spec.ClusterIP}
+	}
 	for i := range svc.Spec.Ports {
-		if svc.Spec.Ports[i].Protocol == "" {
-			svc.Spec.Ports[i].Protocol = corev1.ProtocolTCP
+		p := &svc.Spec.Ports[i]
+		if p.Protocol == "" {
+			p.Protocol = corev1.ProtocolTCP
+		}
+		if p.TargetPort == (intstr.IntOrString{}) {
+			p.TargetPort = intstr.FromInt32(p.Port)
 		}
 	}
 	svc.TypeMeta = typeMeta(api.KindService)

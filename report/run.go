@@ -110,7 +110,7 @@ func NewLatency(samples []time.Duration) Latency {
 	}
 	xs := make([]float64, len(samples))
 	for i, d := range samples {
-		xs[i] = d.Seconds()
+		xs[i] = seconds(d)
 	}
 	slices.Sort(xs)
 	q := func(p float64) float64 { return stat.Quantile(p, stat.Empirical, xs, nil) }
@@ -221,7 +221,11 @@ func latencyText(name string, l Latency) string {
 	if l.Count == 0 {
 		return name + ": no samples"
 	}
-	return fmt.Sprintf("%s (%d pods): p50 %.3fs  p90 %.3fs  p99 %.3fs", name, l.Count, l.P50, l.P90, l.P99)
+	pods := "pods"
+	if l.Count == 1 {
+		pods = "pod"
+	}
+	return fmt.Sprintf("%s (%d %s): p50 %.3fs  p90 %.3fs  p99 %.3fs", name, l.Count, pods, l.P50, l.P90, l.P99)
 }
 
 // WriteTable writes the human-readable report: a header line, the event log
@@ -305,14 +309,14 @@ func Objects(s *cluster.Store, epoch time.Time) []runtime.Object {
 // start; timestamps inside objects are RFC 3339 at epoch + virtual time.
 // Identical runs give identical bytes.
 func WriteJSON(w io.Writer, r *Run) error {
-	out := runJSON{Scenario: r.Scenario, Seed: r.Seed, End: r.End.Seconds(), Objects: []runtime.Object{},
+	out := runJSON{Scenario: r.Scenario, Seed: r.Seed, End: seconds(time.Duration(r.End)), Objects: []runtime.Object{},
 		Events: EventsJSON(r.events()), Expectations: []expectationJSON{}, Summary: Summarize(r)}
 	if r.Store != nil {
 		out.Objects = Objects(r.Store, r.epoch())
 	}
 	for _, e := range r.Expectations {
-		out.Expectations = append(out.Expectations, expectationJSON{For: e.For, At: e.At.Seconds(),
-			Within: e.Within.Seconds(), Passed: e.Passed, Detail: e.Detail})
+		out.Expectations = append(out.Expectations, expectationJSON{For: e.For, At: seconds(e.At),
+			Within: seconds(e.Within), Passed: e.Passed, Detail: e.Detail})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

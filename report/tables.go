@@ -86,8 +86,7 @@ func KindTable(k api.Kind, objs []api.Object, end sim.Time, epoch time.Time) Tab
 	p, ok := printers[k]
 	if !ok {
 		p = printer{[]string{"NAME", "AGE"}, func(o runtime.Object, now time.Time) []string {
-			m := o.(metav1.ObjectMetaAccessor).GetObjectMeta()
-			return []string{m.GetName(), age(m.GetCreationTimestamp(), now)}
+			return unknownRow(o, now, 0)
 		}}
 	}
 	now := epoch.Add(time.Duration(end))
@@ -110,7 +109,7 @@ func KindTable(k api.Kind, objs []api.Object, end sim.Time, epoch time.Time) Tab
 }
 
 func spansNamespaces(objs []api.Object) bool {
-	for _, o := range objs[1:] {
+	for _, o := range objs {
 		if o.Meta().Namespace != objs[0].Meta().Namespace {
 			return true
 		}

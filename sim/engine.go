@@ -144,10 +144,10 @@ func (e *Engine) leave() { e.running = false }
 // fire pops the front event, advances the clock to it and runs it. The queue
 // must not be empty.
 func (e *Engine) fire() {
-	ev := e.queue.pop()
-	e.now = ev.at
+	at, fn := e.queue.pop()
+	e.now = at
 	e.fired++
-	ev.fn()
+	fn()
 	if e.afterEvent != nil {
 		e.afterEvent()
 	}

@@ -173,27 +173,28 @@ func BenchmarkQueue(b *testing.B) {
 
 type testQueue interface {
 	len() int
-	enqueue(event)
-	pop() event
+	enqueue(at Time, seq uint64, fn func())
+	pop() (Time, func())
 }
 
-func (q *eventQueue) enqueue(ev event) { q.push(ev.at, ev.seq, ev.fn) }
+func (q *eventQueue) enqueue(at Time, seq uint64, fn func()) { q.push(at, seq, fn) }
 
 func benchQueue[Q testQueue](b *testing.B, q Q, pending int) {
 	offs := benchOffsets()
 	mask := len(offs) - 1
+	fn := func() {}
 	var seq uint64
 	for i := range pending {
 		seq++
-		q.enqueue(event{at: Time(offs[i&mask]), seq: seq})
+		q.enqueue(Time(offs[i&mask]), seq, fn)
 	}
 	b.ReportAllocs()
 	ops, n := 0, 0
 	for b.Loop() {
 		for range benchBatch {
-			ev := q.pop()
+			at, fn := q.pop()
 			seq++
-			q.enqueue(event{at: ev.at.Add(offs[n&mask]), seq: seq})
+			q.enqueue(at.Add(offs[n&mask]), seq, fn)
 			n++
 		}
 		ops++
@@ -202,15 +203,31 @@ func benchQueue[Q testQueue](b *testing.B, q Q, pending int) {
 }
 
 // btreeQueue is an event queue on a google/btree BTreeG ordered by (at, seq).
-type btreeQueue struct{ t *btree.BTreeG[event] }
+// The callback sits in the item, as there is no position to track.
+type btreeQueue struct{ t *btree.BTreeG[btreeEvent] }
 
-func newBTreeQueue() btreeQueue {
-	return btreeQueue{btree.NewG(btreeDegree, func(a, b event) bool { return a.before(&b) })}
+type btreeEvent struct {
+	at  Time
+	seq uint64
+	fn  func()
 }
 
-func (q btreeQueue) len() int         { return q.t.Len() }
-func (q btreeQueue) enqueue(ev event) { q.t.ReplaceOrInsert(ev) }
-func (q btreeQueue) pop() event       { ev, _ := q.t.DeleteMin(); return ev }
+func newBTreeQueue() btreeQueue {
+	return btreeQueue{btree.NewG(btreeDegree, func(a, b btreeEvent) bool {
+		return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+	})}
+}
+
+func (q btreeQueue) len() int { return q.t.Len() }
+
+func (q btreeQueue) enqueue(at Time, seq uint64, fn func()) {
+	q.t.ReplaceOrInsert(btreeEvent{at: at, seq: seq, fn: fn})
+}
+
+func (q btreeQueue) pop() (Time, func()) {
+	ev, _ := q.t.DeleteMin()
+	return ev.at, ev.fn
+}
 
 // btreeEngine is Engine's schedule-and-fire path on a btreeQueue. It leaves
 // out cancellation, the after-event hook and MaxEvents, which cost Engine one
@@ -225,7 +242,7 @@ type btreeEngine struct {
 
 func (e *btreeEngine) After(d time.Duration, fn func()) {
 	e.seq++
-	e.queue.enqueue(event{at: e.now.Add(max(d, 0)), seq: e.seq, fn: fn})
+	e.queue.enqueue(e.now.Add(max(d, 0)), e.seq, fn)
 }
 
 func (e *btreeEngine) Stop() { e.stopped = true }
@@ -235,9 +252,9 @@ func (e *btreeEngine) Run(until Time) {
 	for e.queue.len() > 0 {
 		// Popping and, rarely, pushing back walks the tree once per event
 		// where peeking first would walk it twice.
-		ev := e.queue.pop()
+		ev, _ := e.queue.t.DeleteMin()
 		if ev.at > until {
-			e.queue.enqueue(ev)
+			e.queue.t.ReplaceOrInsert(ev)
 			break
 		}
 		e.now = ev.at

@@ -28,7 +28,13 @@ type scheduler interface {
 type naiveEngine struct {
 	now    Time
 	seq    uint64
-	events []event
+	events []naiveEvent
+}
+
+type naiveEvent struct {
+	at  Time
+	seq uint64
+	fn  func()
 }
 
 func (n *naiveEngine) Now() Time    { return n.now }
@@ -43,7 +49,7 @@ func (n *naiveEngine) At(t Time, fn func()) Timer {
 	for i > 0 && n.events[i-1].at > t {
 		i--
 	}
-	n.events = slices.Insert(n.events, i, event{at: t, seq: n.seq, fn: fn})
+	n.events = slices.Insert(n.events, i, naiveEvent{at: t, seq: n.seq, fn: fn})
 	return Timer{seq: n.seq}
 }
 

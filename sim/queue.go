@@ -1,12 +1,13 @@
 package sim
 
-// event is one scheduled callback. Events are stored by value in the heap so
-// that scheduling allocates nothing beyond the occasional slice growth.
+// event is a queued event's entry in the heap: its sort key and the slot
+// holding the rest of it. Entries are stored by value, so scheduling
+// allocates nothing beyond the occasional slice growth; the callback lives
+// in the slot, which keeps entries small for the moves a heap makes.
 type event struct {
 	at   Time
 	seq  uint64 // global scheduling order; breaks ties between equal at
-	fn   func()
-	slot int32 // index into eventQueue.slots, which tracks where the event is
+	slot int32  // index into eventQueue.slots
 }
 
 // before reports whether a fires before b: by time, then by sequence.
@@ -35,12 +36,13 @@ type eventQueue struct {
 	free  []int32 // slot numbers not held by a queued event
 }
 
-// slot records where the queued event holding it sits in the heap. A Timer
-// names a slot and the seq of its event; the slot still holds that seq only
-// while the event is queued, which is how Cancel knows it is pending.
+// slot holds a queued event's callback and its position in the heap. A
+// Timer names a slot and the seq of its event; the slot still holds that seq
+// only while the event is queued, which is how Cancel knows it is pending.
 type slot struct {
 	seq uint64 // of the event holding the slot; 0 when free
 	pos int    // index in heap of the event holding the slot
+	fn  func()
 }
 
 const heapArity = 4
@@ -60,17 +62,19 @@ func (q *eventQueue) push(at Time, seq uint64, fn func()) int32 {
 		s = int32(len(q.slots))
 		q.slots = append(q.slots, slot{})
 	}
-	q.slots[s].seq = seq
+	q.slots[s].seq, q.slots[s].fn = seq, fn
 	q.heap = append(q.heap, event{})
-	q.up(len(q.heap)-1, event{at: at, seq: seq, fn: fn, slot: s})
+	q.up(len(q.heap)-1, event{at: at, seq: seq, slot: s})
 	return s
 }
 
-// pop removes and returns the earliest event; the queue must not be empty.
-func (q *eventQueue) pop() event {
+// pop removes the earliest event and returns its time and callback; the
+// queue must not be empty.
+func (q *eventQueue) pop() (Time, func()) {
 	top := q.heap[0]
+	fn := q.slots[top.slot].fn
 	q.removeAt(0)
-	return top
+	return top.at, fn
 }
 
 // remove takes the event with seq out of the queue if it is still queued
@@ -87,12 +91,11 @@ func (q *eventQueue) remove(s int32, seq uint64) bool {
 // hole with the last event.
 func (q *eventQueue) removeAt(i int) {
 	s := q.heap[i].slot
-	q.slots[s].seq = 0
+	q.slots[s] = slot{} // dropping fn lets the garbage collector take the closure
 	q.free = append(q.free, s)
 
 	n := len(q.heap) - 1
 	last := q.heap[n]
-	q.heap[n] = event{} // drop the closure so the garbage collector can take it
 	q.heap = q.heap[:n]
 	if i == n {
 		return
@@ -106,23 +109,23 @@ func (q *eventQueue) removeAt(i int) {
 
 // up places ev into the hole at i, moving earlier-sorting parents down.
 func (q *eventQueue) up(i int, ev event) {
-	h := q.heap
+	h, slots := q.heap, q.slots
 	for i > 0 {
 		parent := (i - 1) / heapArity
 		if !ev.before(&h[parent]) {
 			break
 		}
 		h[i] = h[parent]
-		q.slots[h[i].slot].pos = i
+		slots[h[i].slot].pos = i
 		i = parent
 	}
 	h[i] = ev
-	q.slots[ev.slot].pos = i
+	slots[ev.slot].pos = i
 }
 
 // down places ev into the hole at i, moving earlier-sorting children up.
 func (q *eventQueue) down(i int, ev event) {
-	h := q.heap
+	h, slots := q.heap, q.slots
 	n := len(h)
 	for {
 		first := heapArity*i + 1
@@ -139,9 +142,9 @@ func (q *eventQueue) down(i int, ev event) {
 			break
 		}
 		h[i] = h[m]
-		q.slots[h[i].slot].pos = i
+		slots[h[i].slot].pos = i
 		i = m
 	}
 	h[i] = ev
-	q.slots[ev.slot].pos = i
+	slots[ev.slot].pos = i
 }

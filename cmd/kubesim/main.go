@@ -165,7 +165,7 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 				return &exitError{exitInvalid, err}
 			}
 			if events != "" {
-				if err := writeFile(events, func(w io.Writer) error { return report.WriteEventsJSONL(w, r) }); err != nil {
+				if err := writeFile(events, func(w io.Writer) error { return report.WriteEventsJSONL(w, r.Store.Events.All()) }); err != nil {
 					return &exitError{exitInvalid, err}
 				}
 			}

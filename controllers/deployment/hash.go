@@ -7,7 +7,7 @@ import (
 	"hash/fnv"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/rand"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -25,7 +25,7 @@ func ComputeHash(tmpl *corev1.PodTemplateSpec, collisionCount *int32) string {
 		binary.LittleEndian.PutUint32(b, uint32(*collisionCount))
 		h.Write(b)
 	}
-	return rand.SafeEncodeString(fmt.Sprint(h.Sum32()))
+	return utilrand.SafeEncodeString(fmt.Sprint(h.Sum32()))
 }
 
 func mustJSON(v any) []byte {

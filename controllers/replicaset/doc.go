@@ -13,8 +13,10 @@
 //
 //   - Controller: watch handlers, the work queue, the expectations cache and
 //     Reconcile (upstream syncReplicaSet, manageReplicas, calculateStatus).
-//   - Pure functions the deployment controller may share: SlowStartBatch,
-//     FilterActivePods and ActivePodsWithRanks (the deletion order).
+//   - Pure functions with upstream's names: SlowStartBatch, FilterActivePods,
+//     ActivePodsWithRanks (the deletion order), DeletionCost and ZeroTime.
+//     Controllers do not import each other, so another controller that needs
+//     them gets them moved to a shared package rather than importing this one.
 //
 // # Imports
 //

@@ -280,34 +280,37 @@ func rankPods(pods, related []*api.Pod, now sim.Time) ActivePodsWithRanks {
 	return ActivePodsWithRanks{Pods: pods, Rank: ranks, Now: now}
 }
 
-// requeue is when the ReplicaSet must be synced again without a watch event:
+// requeue is when the ReplicaSet must be synced again without a watch event,
+// the earliest of:
 //   - upstream syncReplicaSet's guard: minReadySeconds after a sync that found
 //     every replica ready but not all available;
 //   - the first instant a ready pod becomes available (LastTransitionTime +
-//     minReadySeconds, plus upstream updatePod's one second against skew);
+//     minReadySeconds, plus the second upstream updatePod adds against skew);
 //   - the expiry of pending expectations.
 func (c *Controller) requeue(now sim.Time, key string, rs *api.ReplicaSet, status api.ReplicaSetStatus,
 	active []*api.Pod, manageErr error) controllers.Result {
-	var at []sim.Time
+	var next sim.Time
+	found := false
+	earliest := func(t sim.Time) {
+		if t = max(t, now.Add(1)); !found || t < next {
+			next, found = t, true
+		}
+	}
 	if minReady := time.Duration(rs.MinReadySeconds) * time.Second; minReady > 0 {
 		if manageErr == nil && status.ReadyReplicas == rs.Replicas && status.AvailableReplicas != rs.Replicas {
-			at = append(at, now.Add(minReady))
+			earliest(now.Add(minReady))
 		}
 		for _, p := range active {
 			if p.IsReady() && !p.IsAvailable(rs.MinReadySeconds, now) {
-				at = append(at, max(podReadyTime(p).Add(minReady+time.Second), now.Add(1)))
+				earliest(podReadyTime(p).Add(minReady + time.Second))
 			}
 		}
 	}
 	if t, ok := c.exp.expiry(key, now); ok {
-		at = append(at, t)
+		earliest(t)
 	}
-	if len(at) == 0 {
+	if !found {
 		return controllers.Result{}
-	}
-	next := at[0]
-	for _, t := range at[1:] {
-		next = min(next, t)
 	}
 	return controllers.Result{RequeueAfter: next.Sub(now)}
 }

@@ -286,8 +286,11 @@ type PluginScore struct {
 }
 
 // NodePluginScores is a node's weighted scores and their total.
+// Randomizer breaks ties between equal totals in host selection; upstream
+// sets it only for nodes a scheduler extender scored, so it is 0 here.
 type NodePluginScores struct {
 	Name       string
 	Scores     []PluginScore
 	TotalScore int64
+	Randomizer int
 }

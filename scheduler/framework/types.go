@@ -1,0 +1,310 @@
+package framework
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/kubesim/kubesim/api"
+)
+
+// NodeInfo is the scheduler's account of one node
+// (pkg/scheduler/framework/types.go NodeInfo): the node as last seen, the
+// pods placed on it (assumed ones included) and the sums of their requests.
+type NodeInfo struct {
+	node *api.Node
+	// Pods on the node in the order added; RemovePod moves the last pod into
+	// the hole, as upstream's removeFromSlice does.
+	Pods []*api.Pod
+	// Requested is the sum of the pods' actual requests (Pods field unused).
+	Requested api.Resources
+	// NonZeroRequested is the sum with the scheduler's defaults (100m CPU,
+	// 200Mi memory) for containers that request none; only MilliCPU and
+	// MemoryBytes are kept, as upstream's update does.
+	NonZeroRequested api.Resources
+}
+
+// NewNodeInfo returns a NodeInfo without a node holding pods.
+func NewNodeInfo(pods ...*api.Pod) *NodeInfo {
+	ni := &NodeInfo{}
+	for _, p := range pods {
+		ni.AddPod(p)
+	}
+	return ni
+}
+
+// Node returns the node, or nil when the node is not (or no longer) known.
+func (n *NodeInfo) Node() *api.Node {
+	if n == nil {
+		return nil
+	}
+	return n.node
+}
+
+// SetNode sets the node.
+func (n *NodeInfo) SetNode(node *api.Node) { n.node = node }
+
+// RemoveNode forgets the node, keeping the pods' accounting (upstream keeps a
+// NodeInfo whose node is gone until its pods are gone too).
+func (n *NodeInfo) RemoveNode() { n.node = nil }
+
+// Name returns the node's name, or "" without a node.
+func (n *NodeInfo) Name() string {
+	if n.node == nil {
+		return ""
+	}
+	return n.node.Name
+}
+
+// Allocatable returns the node's allocatable resources, zero without a node.
+func (n *NodeInfo) Allocatable() api.Resources {
+	if n.node == nil {
+		return api.Resources{}
+	}
+	return n.node.Allocatable
+}
+
+// PodKey identifies a pod across copies: its UID, or namespace/name for a pod
+// that has none yet (fixtures).
+func PodKey(p *api.Pod) string {
+	if p.UID != "" {
+		return p.UID
+	}
+	return p.Key()
+}
+
+// AddPod adds a pod and its requests.
+func (n *NodeInfo) AddPod(p *api.Pod) {
+	n.Pods = append(n.Pods, p)
+	n.update(p, 1)
+}
+
+// RemovePod removes the pod with p's key and subtracts its requests
+// (types.go NodeInfo.RemovePod).
+func (n *NodeInfo) RemovePod(p *api.Pod) error {
+	k := PodKey(p)
+	for i, q := range n.Pods {
+		if PodKey(q) != k {
+			continue
+		}
+		last := len(n.Pods) - 1
+		n.Pods[i] = n.Pods[last]
+		n.Pods[last] = nil
+		n.Pods = n.Pods[:last]
+		n.update(q, -1)
+		return nil
+	}
+	return fmt.Errorf("framework: no pod %s on node %q", p.Key(), n.Name())
+}
+
+// ReplacePod swaps the stored copy of a pod for another with the same key
+// and the same requests (an assumed copy for the bound pod), keeping its
+// place.
+func (n *NodeInfo) ReplacePod(p *api.Pod) bool {
+	k := PodKey(p)
+	for i, q := range n.Pods {
+		if PodKey(q) == k {
+			n.Pods[i] = p
+			return true
+		}
+	}
+	return false
+}
+
+func (n *NodeInfo) update(p *api.Pod, sign int64) {
+	if p.Spec == nil {
+		return
+	}
+	r, nz := p.Spec.Requests, p.Spec.NonZeroRequests
+	n.Requested.MilliCPU += sign * r.MilliCPU
+	n.Requested.MemoryBytes += sign * r.MemoryBytes
+	n.Requested.EphemeralStorageBytes += sign * r.EphemeralStorageBytes
+	n.NonZeroRequested.MilliCPU += sign * nz.MilliCPU
+	n.NonZeroRequested.MemoryBytes += sign * nz.MemoryBytes
+}
+
+// Clone copies the NodeInfo; the pods themselves are shared.
+func (n *NodeInfo) Clone() *NodeInfo {
+	c := *n
+	c.Pods = slices.Clone(n.Pods)
+	return &c
+}
+
+// NodeToStatus holds the status of every node a cycle rejected, in the order
+// they were rejected, and one status for every node not listed
+// (types.go NodeToStatus).
+type NodeToStatus struct {
+	names    []string
+	statuses []*Status
+	index    map[string]int
+	absent   *Status
+}
+
+// NewDefaultNodeToStatus returns an empty map whose absent nodes are
+// UnschedulableAndUnresolvable without reasons: nodes that passed, or were
+// never looked at.
+func NewDefaultNodeToStatus() *NodeToStatus {
+	return &NodeToStatus{absent: NewStatus(UnschedulableAndUnresolvable)}
+}
+
+// Set records node's status, replacing an earlier one.
+func (m *NodeToStatus) Set(node string, s *Status) {
+	if m.index == nil {
+		m.index = map[string]int{}
+	}
+	if i, ok := m.index[node]; ok {
+		m.statuses[i] = s
+		return
+	}
+	m.index[node] = len(m.names)
+	m.names = append(m.names, node)
+	m.statuses = append(m.statuses, s)
+}
+
+// Get returns node's status, or the absent nodes' status.
+func (m *NodeToStatus) Get(node string) *Status {
+	if i, ok := m.index[node]; ok {
+		return m.statuses[i]
+	}
+	return m.absent
+}
+
+// Len is the number of nodes with an explicit status.
+func (m *NodeToStatus) Len() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.names)
+}
+
+// AbsentNodesStatus is the status of every node not listed.
+func (m *NodeToStatus) AbsentNodesStatus() *Status { return m.absent }
+
+// SetAbsentNodesStatus sets the status of every node not listed.
+func (m *NodeToStatus) SetAbsentNodesStatus(s *Status) { m.absent = s }
+
+// ForEachExplicitNode calls fn for each listed node in the order recorded.
+func (m *NodeToStatus) ForEachExplicitNode(fn func(node string, s *Status)) {
+	if m == nil {
+		return
+	}
+	for i, n := range m.names {
+		fn(n, m.statuses[i])
+	}
+}
+
+// NodesForStatusCode returns, in the order of nodes, the nodes whose status
+// has code: listed ones, and all unlisted ones when the absent status has it
+// (types.go NodeToStatus.NodesForStatusCode).
+func (m *NodeToStatus) NodesForStatusCode(nodes []*NodeInfo, code Code) []*NodeInfo {
+	var out []*NodeInfo
+	absentMatches := m.absent.Code() == code
+	for _, ni := range nodes {
+		i, listed := m.index[ni.Name()]
+		if (listed && m.statuses[i].Code() == code) || (!listed && absentMatches) {
+			out = append(out, ni)
+		}
+	}
+	return out
+}
+
+// Diagnosis records why a cycle found no node (types.go Diagnosis).
+type Diagnosis struct {
+	// NodeToStatus holds the statuses of the nodes Filter (or PreFilter)
+	// rejected.
+	NodeToStatus *NodeToStatus
+	// UnschedulablePlugins are the plugins that rejected the pod on some
+	// node, sorted; the queue's hints consult only these.
+	UnschedulablePlugins []string
+	// PreFilterMsg is the PreFilter rejection, which then stands for every
+	// node.
+	PreFilterMsg string
+	// PostFilterMsg is what PostFilter (preemption) said.
+	PostFilterMsg string
+}
+
+// AddPluginStatus adds a rejecting status's plugin to UnschedulablePlugins.
+func (d *Diagnosis) AddPluginStatus(s *Status) {
+	if s.Plugin() == "" || !s.IsRejected() {
+		return
+	}
+	i, found := slices.BinarySearch(d.UnschedulablePlugins, s.Plugin())
+	if !found {
+		d.UnschedulablePlugins = slices.Insert(d.UnschedulablePlugins, i, s.Plugin())
+	}
+}
+
+// PluginCount is how many nodes one plugin rejected.
+type PluginCount struct {
+	Plugin string
+	Nodes  int
+}
+
+// FilteredByPlugin counts, per plugin, the nodes it rejected, sorted by
+// plugin name; a PreFilter rejection counts every one of numAllNodes nodes.
+func (d *Diagnosis) FilteredByPlugin(numAllNodes int) []PluginCount {
+	var out []PluginCount
+	add := func(plugin string, n int) {
+		if plugin == "" || n == 0 {
+			return
+		}
+		i, found := slices.BinarySearchFunc(out, plugin, func(c PluginCount, p string) int { return strings.Compare(c.Plugin, p) })
+		if found {
+			out[i].Nodes += n
+			return
+		}
+		out = slices.Insert(out, i, PluginCount{plugin, n})
+	}
+	d.NodeToStatus.ForEachExplicitNode(func(_ string, s *Status) { add(s.Plugin(), 1) })
+	if d.NodeToStatus != nil && d.NodeToStatus.absent.IsRejected() {
+		add(d.NodeToStatus.absent.Plugin(), numAllNodes-d.NodeToStatus.Len())
+	}
+	return out
+}
+
+// NoNodeAvailableMsg starts every FitError message.
+const NoNodeAvailableMsg = "0/%v nodes are available"
+
+// FitError is a cycle that found no node for the pod (types.go FitError).
+type FitError struct {
+	Pod         *api.Pod
+	NumAllNodes int
+	Diagnosis   Diagnosis
+}
+
+// Error renders upstream's message "0/X nodes are available: <PreFilterMsg>.
+// <per-reason counts>. <PostFilterMsg>": the filter part counts each reason
+// over the nodes (unlisted nodes counting for the absent status' reasons)
+// and sorts the "N reason" strings as strings (types.go FitError.Error).
+func (f *FitError) Error() string {
+	msg := fmt.Sprintf(NoNodeAvailableMsg+":", f.NumAllNodes)
+	d := &f.Diagnosis
+	if d.PreFilterMsg != "" {
+		msg += fmt.Sprintf(" %v.", d.PreFilterMsg)
+	} else {
+		counts := map[string]int{}
+		d.NodeToStatus.ForEachExplicitNode(func(_ string, s *Status) {
+			for _, r := range s.Reasons() {
+				counts[r]++
+			}
+		})
+		if n := d.NodeToStatus.Len(); d.NodeToStatus != nil && n < f.NumAllNodes {
+			for _, r := range d.NodeToStatus.absent.Reasons() {
+				counts[r] += f.NumAllNodes - n
+			}
+		}
+		hist := make([]string, 0, len(counts))
+		for r, c := range counts { // collected, then sorted: the map order does not escape
+			hist = append(hist, fmt.Sprintf("%v %v", c, r))
+		}
+		sort.Strings(hist)
+		if len(hist) > 0 {
+			msg += fmt.Sprintf(" %v.", strings.Join(hist, ", "))
+		}
+	}
+	if d.PostFilterMsg != "" {
+		msg += " " + d.PostFilterMsg
+	}
+	return msg
+}
