@@ -26,7 +26,7 @@ func makeDeployment(name string, replicas int32) *deploymentBuilder {
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: "nginx:1.25"}}},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: "nginx:1.25"}}},
 			},
 		},
 	}}

@@ -218,7 +218,9 @@ func TestIsSaturated(t *testing.T) {
 // Upstream TestDeploymentTimedOut; times are seconds past 00:00.
 func TestDeploymentTimedOut(t *testing.T) {
 	ten, infinite := int32(10), int32(math.MaxInt32)
-	at := func(min, sec int) sim.Time { return sim.Time(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second) }
+	at := func(min, sec int) sim.Time {
+		return sim.Time(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second)
+	}
 	dep := func(reason string, deadline *int32, from sim.Time) *api.Deployment {
 		return &api.Deployment{ProgressDeadlineSeconds: deadline, Status: api.DeploymentStatus{Conditions: []api.Condition{
 			{Type: condProgressing, Status: corev1.ConditionTrue, Reason: reason, LastUpdate: from}}}}
