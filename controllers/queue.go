@@ -29,6 +29,9 @@ func (f ReconcileFunc) Reconcile(now sim.Time, key string) (Result, error) { ret
 const (
 	baseErrorBackoff = 5 * time.Millisecond
 	maxErrorBackoff  = 1000 * time.Second
+	// maxRecordedErrors bounds Queue.Errors: a controller failing in a loop
+	// must not grow memory without limit.
+	maxRecordedErrors = 100
 )
 
 // Queue is a controller's work queue on the virtual clock: a key added while
@@ -47,7 +50,8 @@ type Queue struct {
 	// zero means reconciles are instantaneous.
 	SyncCost time.Duration
 	busy     bool
-	// Errors collects reconcile errors for the run's diagnostics.
+	// Errors collects the first maxRecordedErrors reconcile errors for the
+	// run's diagnostics.
 	Errors []error
 }
 
@@ -117,7 +121,9 @@ func (q *Queue) process() {
 		if backoff > maxErrorBackoff || backoff <= 0 {
 			backoff = maxErrorBackoff
 		}
-		q.Errors = append(q.Errors, fmt.Errorf("%s: %s at %v: %w", q.name, key, q.eng.Now(), err))
+		if len(q.Errors) < maxRecordedErrors {
+			q.Errors = append(q.Errors, fmt.Errorf("%s: %s at %v: %w", q.name, key, q.eng.Now(), err))
+		}
 		q.AddAfter(key, backoff)
 	case res.RequeueAfter > 0:
 		delete(q.failures, key)

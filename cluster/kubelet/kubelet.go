@@ -317,6 +317,7 @@ func (k *Kubelet) terminate(w *podWorker) {
 	f.eng.Cancel(w.timer)
 	grace := time.Duration(p.DeletionGracePeriodSeconds) * time.Second
 	var stop time.Duration
+	killed := make([]bool, len(p.Status.Containers))
 	for i, c := range p.Spec.Containers {
 		if i >= len(p.Status.Containers) || p.Status.Containers[i].State != api.ContainerRunning {
 			continue
@@ -326,19 +327,21 @@ func (k *Kubelet) terminate(w *podWorker) {
 		if c.HasPreStop {
 			d += preStopDuration(p, i, f.timing)
 		}
-		stop = max(stop, min(d, grace))
+		if d >= grace {
+			d, killed[i] = grace, true // SIGKILL at the grace period
+		}
+		stop = max(stop, d)
 	}
 	w.timer = f.eng.After(stop, func() {
 		now := f.store.Now()
 		for i := range p.Status.Containers {
 			st := &p.Status.Containers[i]
-			if st.State == api.ContainerRunning {
-				st.State, st.Ready, st.FinishedAt = api.ContainerTerminated, false, now
-				if now.Sub(p.Deleted.Add(-grace)) >= grace && grace > 0 {
-					st.Reason, st.ExitCode = "Error", 137 // killed at the grace period
-				} else {
-					st.Reason = "Completed"
-				}
+			if st.State != api.ContainerRunning {
+				continue
+			}
+			st.State, st.Ready, st.FinishedAt, st.Reason = api.ContainerTerminated, false, now, "Completed"
+			if killed[i] {
+				st.Reason, st.ExitCode = "Error", 137
 			}
 		}
 		delete(k.workers, p.UID)
