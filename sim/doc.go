@@ -30,9 +30,9 @@
 //   - Rand(name) is seeded from (engine seed, FNV-1a of name): a stream's
 //     sequence depends on nothing else, so adding a stream, or draws from
 //     one, never shifts another.
-//   - Run fires at most MaxEvents events in the engine's life and then
-//     returns ErrMaxEvents, so a component that requeues itself forever ends
-//     the run instead of hanging it.
+//   - Run never takes Fired past MaxEvents: it returns ErrMaxEvents instead,
+//     so a component that requeues itself forever ends the run rather than
+//     hanging it.
 //
 // The package reads no wall clock, uses no global random source and starts
 // no goroutines; nothing in a simulation should.

@@ -11,8 +11,9 @@ import (
 // one more event would exceed Engine.MaxEvents.
 var ErrMaxEvents = errors.New("sim: event limit reached")
 
-// Timer identifies a scheduled event so that it can be cancelled. The zero
-// Timer refers to no event: cancelling it does nothing.
+// Timer identifies a scheduled event so that it can be cancelled; it is
+// meaningful only to the Engine that returned it. The zero Timer refers to
+// no event: cancelling it does nothing.
 type Timer struct {
 	seq  uint64 // 0 for the zero Timer; scheduled events start at 1
 	slot int32  // where the engine's queue tracks the event while it is queued
@@ -22,10 +23,10 @@ type Timer struct {
 // not safe for concurrent use: a simulation runs on one goroutine, and
 // callbacks schedule further events by calling back into the engine.
 type Engine struct {
-	// MaxEvents bounds the total number of events Run will fire over the
-	// engine's life; 0 means unlimited. A runaway simulation (a component
-	// requeueing itself at zero delay) then ends with ErrMaxEvents instead of
-	// spinning forever.
+	// MaxEvents bounds Fired: Run will not fire an event that takes Fired
+	// past it (Step does not check it); 0 means unlimited. A runaway
+	// simulation (a component requeueing itself at zero delay) then ends
+	// with ErrMaxEvents instead of spinning forever.
 	MaxEvents uint64
 
 	seed  uint64
@@ -95,9 +96,10 @@ func (e *Engine) Step() bool {
 	return true
 }
 
-// Run fires, in (time, scheduling order) order, every event at or before
-// until, including events scheduled while it runs, and then advances Now to
-// until (Now never moves backwards, so an until in the past only returns).
+// Run fires every event due at or before until, by time and then in the
+// order scheduled, including events scheduled while it runs, and then
+// advances Now to until (Now never moves backwards, so an until in the past
+// only returns).
 //
 // It stops early, returning nil and leaving Now at the time of the last event
 // fired, if an event calls Stop. It returns an error wrapping ErrMaxEvents,

@@ -169,6 +169,9 @@ func TestEngineMatchesOracle(t *testing.T) {
 				t.Fatalf("seed %d: time went backwards from %v to %v", seed, prev, e.Now())
 			}
 			prev = e.Now()
+			if err := e.queue.check(); err != nil {
+				t.Fatalf("seed %d at %v: %v", seed, e.Now(), err)
+			}
 		})
 		got := randomWorkload(e, seed)
 		want := randomWorkload(&naiveEngine{}, seed)
@@ -184,6 +187,31 @@ func TestEngineMatchesOracle(t *testing.T) {
 			}
 		}
 	}
+}
+
+// check verifies the queue's invariants: heap order, every slot index
+// pointing back at its event, and the free list holding exactly the other
+// slots.
+func (q *eventQueue) check() error {
+	for i := 1; i < len(q.heap); i++ {
+		if parent := (i - 1) / heapArity; q.heap[i].before(&q.heap[parent]) {
+			return fmt.Errorf("heap[%d] sorts before its parent heap[%d]", i, parent)
+		}
+	}
+	for i, ev := range q.heap {
+		if s := q.slots[ev.slot]; s.pos != i || s.seq != ev.seq || s.fn == nil {
+			return fmt.Errorf("heap[%d] (seq %d) has slot %d = %+v", i, ev.seq, ev.slot, s)
+		}
+	}
+	for _, s := range q.free {
+		if q.slots[s].seq != 0 || q.slots[s].fn != nil {
+			return fmt.Errorf("free slot %d is in use: %+v", s, q.slots[s])
+		}
+	}
+	if len(q.heap)+len(q.free) != len(q.slots) {
+		return fmt.Errorf("%d queued + %d free != %d slots", len(q.heap), len(q.free), len(q.slots))
+	}
+	return nil
 }
 
 func firstDiff(a, b []string) int {
@@ -606,6 +634,9 @@ func TestTime(t *testing.T) {
 	}
 	if got := tm.Add(time.Duration(1<<63 - 1)); got != maxTime {
 		t.Errorf("Add overflow = %d, want saturation at %d", got, maxTime)
+	}
+	if got := Time(-5).Add(time.Duration(-1 << 63)); got != Time(-1<<63) {
+		t.Errorf("Add underflow = %d, want saturation", got)
 	}
 	if got := Time(-5).Sub(maxTime); got != time.Duration(-1<<63) {
 		t.Errorf("Sub underflow = %d", got)
