@@ -143,6 +143,13 @@ func (k *Kubelet) stopAll() {
 		k.fleet.eng.Cancel(w.timer)
 		delete(k.workers, uid)
 	}
+	now := k.fleet.store.Now()
+	for img, ready := range k.images { // deletes are order-independent too
+		if ready > now {
+			delete(k.images, img) // the pull was cut short
+		}
+	}
+	k.pullFree = now
 }
 
 // register posts the node's initial status (kubelet_node_status.go
@@ -253,7 +260,7 @@ func (k *Kubelet) startContainer(w *podWorker, i int, at sim.Time) {
 	begin := max(now, k.pullFree)
 	var done sim.Time
 	if present {
-		done = ready
+		begin, done = ready, ready // another pod's pull brings it
 	} else {
 		done = begin.Add(f.timing.ImagePull.Sample(f.rnd))
 		k.pullFree = done
