@@ -270,7 +270,7 @@ func (s *Store) Bind(p *api.Pod, node string) error {
 // Delete deletes an object as the apiserver does. A pod bound to a node is
 // deleted gracefully: deletionTimestamp = now + grace period and the kubelet
 // finishes the deletion with Remove (registry/core/pod/strategy.go
-// CheckGracefulDelete; rest/delete.go BeforeDelete). gracePeriodSeconds nil
+// CheckGracefulDelete; rest/delete.go BeforeDelete: a shorter grace on a second delete counts from the first). gracePeriodSeconds nil
 // means the pod's terminationGracePeriodSeconds. An object with finalizers
 // waits for them to be removed.
 func (s *Store) Delete(k api.Kind, namespace, name string, gracePeriodSeconds *int64) error {
@@ -291,8 +291,12 @@ func (s *Store) Delete(k api.Kind, namespace, name string, gracePeriodSeconds *i
 			return nil // a longer or equal grace period never extends a deletion in progress
 		}
 		if grace > 0 || len(m.Finalizers) > 0 {
+			start := s.Now()
+			if m.Deleting { // a shorter grace counts from the original deletion
+				start = m.Deleted.Add(-time.Duration(m.DeletionGracePeriodSeconds) * time.Second)
+			}
 			m.Deleting = true
-			m.Deleted = s.Now().Add(time.Duration(grace) * time.Second)
+			m.Deleted = start.Add(time.Duration(grace) * time.Second)
 			m.DeletionGracePeriodSeconds = grace
 			s.Update(obj)
 			return nil

@@ -284,7 +284,7 @@ func TestDeletePods(t *testing.T) {
 		{"explicit override", nil, true, []del{{1000, i64(10)}}, false, ms(11000), 10},
 		{"longer never extends", nil, true, []del{{1000, i64(10)}, {2000, i64(60)}}, false, ms(11000), 10},
 		{"equal never extends", nil, true, []del{{1000, i64(10)}, {2000, i64(10)}}, false, ms(11000), 10},
-		{"shorter shortens", nil, true, []del{{1000, i64(10)}, {2000, i64(3)}}, false, ms(5000), 3},
+		{"shorter shortens from the first deletion", nil, true, []del{{1000, i64(10)}, {2000, i64(3)}}, false, ms(4000), 3},
 		{"zero removes", nil, true, []del{{1000, nil}, {2000, i64(0)}}, true, ms(31000), 30},
 	}
 	for _, tc := range tests {
