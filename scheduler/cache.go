@@ -149,8 +149,9 @@ func (c *cache) forget(p *api.Pod) {
 
 // addBound records a pod the store shows bound: it confirms an assumed pod
 // (replacing the copy, or moving it if it landed elsewhere), or adds a pod
-// bound by someone else (cache.go AddPod). It reports whether the pod is new
-// to the cache.
+// bound by someone else (cache.go AddPod). It reports whether the pod just
+// became a bound pod in the cache's eyes (new, or assumed until now), which
+// upstream's informer reports as an assigned pod's Add.
 func (c *cache) addBound(p *api.Pod) bool {
 	k := framework.PodKey(p)
 	st := c.pods[k]
@@ -159,18 +160,19 @@ func (c *cache) addBound(p *api.Pod) bool {
 		c.pods[k] = &podState{pod: p, node: p.NodeName}
 		return true
 	}
+	wasAssumed := st.assumed
 	if st.node != p.NodeName {
 		c.removeState(k, st)
 		c.entry(p.NodeName).info.AddPod(p)
 		c.pods[k] = &podState{pod: p, node: p.NodeName}
-		return false
+		return wasAssumed
 	}
 	if st.pod != p {
 		c.entry(st.node).info.ReplacePod(p)
 		st.pod = p
 	}
 	st.assumed = false
-	return false
+	return wasAssumed
 }
 
 // removeBound subtracts a pod that was deleted or became terminal and

@@ -207,8 +207,11 @@ func (q *schedulingQueue) pop() *queuedPod {
 // addUnschedulable puts back a pod whose attempt failed
 // (scheduling_queue.go AddUnschedulableIfNotPresent): a rejected pod waits
 // in the unschedulable pool for an event that may help; one that hit an
-// error goes through the error backoff.
-func (q *schedulingQueue) addUnschedulable(qp *queuedPod) {
+// error goes through the error backoff. at is the pod's new timestamp: the
+// end of the cycle, when upstream re-adds it, although the queue takes it
+// back at once so that events during the cycle's cost still reach it (what
+// upstream's in-flight events achieve).
+func (q *schedulingQueue) addUnschedulable(qp *queuedPod, at sim.Time) {
 	if qp.gone {
 		return
 	}
@@ -219,6 +222,7 @@ func (q *schedulingQueue) addUnschedulable(qp *queuedPod) {
 		qp.consecutiveErrors = 0
 	}
 	q.stamp(qp)
+	qp.timestamp = at
 	q.pods[qp.key] = qp
 	if len(qp.rejectors) == 0 {
 		q.requeue(qp)

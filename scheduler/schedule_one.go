@@ -12,6 +12,7 @@ import (
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/scheduler/framework"
+	"github.com/kubesim/kubesim/sim"
 )
 
 // ErrNoNodesAvailable is the failure of a cycle when the cluster has no
@@ -34,15 +35,15 @@ const (
 
 // scheduleResult is what one run of the algorithm found.
 type scheduleResult struct {
-	host                  string
-	numAllNodes           int
-	evaluated, feasible   int
-	diagnosis             framework.Diagnosis
-	top                   []framework.NodePluginScores
-	err                   error
-	status                *framework.Status // the failure, for the queue and the event
-	message               string
-	rejectedOrErrorResult string
+	host                string
+	numAllNodes         int
+	evaluated, feasible int
+	diagnosis           framework.Diagnosis
+	top                 []framework.NodePluginScores
+	err                 error
+	status              *framework.Status // the failure, for the queue and the event
+	message             string
+	result              string
 }
 
 // scheduleOne runs one scheduling cycle (schedule_one.go ScheduleOne): pop a
@@ -91,8 +92,8 @@ func (s *Scheduler) scheduleOne() {
 		return
 	}
 	s.failed(fw, state, qp, &res)
-	d.Result, d.Message = res.rejectedOrErrorResult, res.message
-	s.requeueFailed(qp, &res)
+	d.Result, d.Message = res.result, res.message
+	s.requeueFailed(qp, s.eng.Now().Add(cost))
 	s.eng.After(cost, func() {
 		s.busy = false
 		s.reportFailure(fw, pod, &res)
@@ -130,6 +131,11 @@ func (s *Scheduler) schedulePod(fw *framework.Framework, state *framework.CycleS
 		return res
 	}
 	res.top = selectHost(scores, maxTopScores)
+	for i := range res.top {
+		// The scores share one array for every feasible node; a Decision
+		// outlives the cycle, so it keeps copies of its few.
+		res.top[i].Scores = slices.Clone(res.top[i].Scores)
+	}
 	res.host = res.top[0].Name
 	return res
 }
@@ -313,8 +319,8 @@ func (s *Scheduler) bindingFailed(fw *framework.Framework, qp *queuedPod, d *Dec
 	s.queue.moveAll(framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Delete}, &assumed, nil)
 	res := scheduleResult{err: err}
 	s.failed(fw, nil, qp, &res)
-	d.Result, d.Message = res.rejectedOrErrorResult, res.message
-	s.requeueFailed(qp, &res)
+	d.Result, d.Message = res.result, res.message
+	s.requeueFailed(qp, s.eng.Now())
 	s.reportFailure(fw, qp.pod, &res)
 	s.kick()
 }
@@ -341,21 +347,21 @@ func (s *Scheduler) failed(fw *framework.Framework, state *framework.CycleState,
 		res.status = framework.AsStatus(res.err)
 	}
 	res.message = res.status.Message()
-	res.rejectedOrErrorResult = ResultError
+	res.result = ResultError
 	if res.status.IsRejected() {
-		res.rejectedOrErrorResult = ResultUnschedulable
+		res.result = ResultUnschedulable
 	}
 }
 
 // requeueFailed puts the pod back unless it is gone or bound meanwhile
 // (schedule_one.go handleSchedulingFailure).
-func (s *Scheduler) requeueFailed(qp *queuedPod, res *scheduleResult) {
+func (s *Scheduler) requeueFailed(qp *queuedPod, at sim.Time) {
 	pod := qp.pod
 	if s.store.Pod(pod.Namespace, pod.Name) != pod || pod.NodeName != "" || pod.IsTerminal() {
 		s.queue.done(qp)
 		return
 	}
-	s.queue.addUnschedulable(qp)
+	s.queue.addUnschedulable(qp, at)
 }
 
 // reportFailure counts the attempt and writes FailedScheduling and the
@@ -363,7 +369,7 @@ func (s *Scheduler) requeueFailed(qp *queuedPod, res *scheduleResult) {
 // updatePod).
 func (s *Scheduler) reportFailure(fw *framework.Framework, pod *api.Pod, res *scheduleResult) {
 	reason := corev1.PodReasonSchedulerError
-	if res.rejectedOrErrorResult == ResultUnschedulable {
+	if res.result == ResultUnschedulable {
 		s.attempts.Unschedulable++
 		reason = corev1.PodReasonUnschedulable
 	} else {

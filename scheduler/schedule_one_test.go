@@ -16,11 +16,11 @@ import (
 func TestNumFeasibleNodesToFind(t *testing.T) {
 	p := func(v int32) *int32 { return &v }
 	tests := []struct {
-		name       string
-		global     int32
-		profile    *int32
-		numAll     int32
-		want       int32
+		name    string
+		global  int32
+		profile *int32
+		numAll  int32
+		want    int32
 	}{
 		{"not set, fewer than 100 nodes: all", 0, nil, 10, 10},
 		{"set, fewer than 100 nodes: all", 40, nil, 10, 10},

@@ -273,8 +273,9 @@ func (f *Framework) RunScorePlugins(state *CycleState, pod *api.Pod, nodes []*No
 		perPlugin[i] = scores
 	}
 	out := make([]NodePluginScores, len(nodes))
+	backing := make([]PluginScore, len(nodes)*len(plugins)) // one allocation for every node's scores
 	for j, ni := range nodes {
-		nps := NodePluginScores{Name: ni.Name(), Scores: make([]PluginScore, len(plugins))}
+		nps := NodePluginScores{Name: ni.Name(), Scores: backing[j*len(plugins) : (j+1)*len(plugins) : (j+1)*len(plugins)]}
 		for i, pl := range plugins {
 			s := perPlugin[i][j].Score
 			if s > MaxNodeScore || s < MinNodeScore {

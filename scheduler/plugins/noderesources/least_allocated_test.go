@@ -16,7 +16,9 @@ import (
 // extended resource abc.com/xyz is not reproduced: kubesim has no extended
 // resources yet.
 func TestLeastAllocatedScoringStrategy(t *testing.T) {
-	n := func(name string, cpu, mem int64) *api.Node { return st.MakeNode().Name(name).Capacity(cpu, mem, 110).Obj() }
+	n := func(name string, cpu, mem int64) *api.Node {
+		return st.MakeNode().Name(name).Capacity(cpu, mem, 110).Obj()
+	}
 	on := func(cpu, mem int64) *api.Pod { return st.MakePod().Req(cpu, mem).Obj() }
 	tests := []struct {
 		name      string
