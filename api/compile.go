@@ -2,10 +2,15 @@ package api
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -41,6 +46,12 @@ func Compile(obj runtime.Object) (Object, error) {
 		return compileDeployment(o)
 	case *appsv1.ReplicaSet:
 		return compileReplicaSet(o)
+	case *schedulingv1.PriorityClass:
+		return compilePriorityClass(o)
+	case *policyv1.PodDisruptionBudget:
+		return compilePDB(o)
+	case *coordinationv1.Lease:
+		return compileLease(o), nil
 	}
 	gvk := obj.GetObjectKind().GroupVersionKind()
 	k, ok := KindOf(gvk.Kind)
@@ -110,6 +121,13 @@ func CompilePodSpec(s *corev1.PodSpec) (*PodSpec, error) {
 	if s.Priority != nil {
 		ps.Priority = *s.Priority
 	}
+	ps.PriorityClassName = s.PriorityClassName
+	ps.PreemptionPolicy = corev1.PreemptLowerPriority
+	if s.PreemptionPolicy != nil {
+		ps.PreemptionPolicy = *s.PreemptionPolicy
+	}
+	ps.Affinity = s.Affinity
+	ps.TopologySpreadConstraints = s.TopologySpreadConstraints
 	var err error
 	if ps.Containers, err = compileContainers("spec.containers", s.Containers); err != nil {
 		return nil, err
@@ -118,6 +136,13 @@ func CompilePodSpec(s *corev1.PodSpec) (*PodSpec, error) {
 		return nil, err
 	}
 	ps.Requests, ps.NonZeroRequests = podRequests(ps)
+	for _, c := range ps.Containers {
+		for _, p := range c.Ports {
+			if p.HostPort > 0 {
+				ps.HostPorts = append(ps.HostPorts, p)
+			}
+		}
+	}
 	return ps, nil
 }
 
@@ -152,7 +177,7 @@ func compileContainers(field string, cs []corev1.Container) ([]Container, error)
 		}
 		out = append(out, Container{Name: c.Name, Image: c.Image,
 			Requests: ToResources(requests), Limits: ToResources(c.Resources.Limits),
-			HasPreStop: c.Lifecycle != nil && c.Lifecycle.PreStop != nil})
+			HasPreStop: c.Lifecycle != nil && c.Lifecycle.PreStop != nil, Ports: compilePorts(c.Ports)})
 		ct := &out[len(out)-1]
 		_, ct.CPURequestSet = requests[corev1.ResourceCPU]
 		_, ct.MemoryRequestSet = requests[corev1.ResourceMemory]
@@ -165,8 +190,26 @@ func compileContainers(field string, cs []corev1.Container) ([]Container, error)
 		if p := c.ReadinessProbe; p != nil {
 			ct.Readiness = compileProbe(p)
 		}
+		if p := c.LivenessProbe; p != nil {
+			ct.Liveness = compileProbe(p)
+		}
 	}
 	return out, nil
+}
+
+// compilePorts applies SetDefaults_ContainerPort (protocol TCP).
+func compilePorts(ports []corev1.ContainerPort) []corev1.ContainerPort {
+	if len(ports) == 0 {
+		return nil
+	}
+	out := make([]corev1.ContainerPort, len(ports))
+	for i, p := range ports {
+		if p.Protocol == "" {
+			p.Protocol = corev1.ProtocolTCP
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // compileProbe applies pkg/apis/core/v1/defaults.go SetDefaults_Probe.
@@ -268,8 +311,11 @@ func compileNode(o *corev1.Node) (*Node, error) {
 		n.Allocatable.Pods = n.Capacity.Pods
 	}
 	for _, img := range o.Status.Images {
-		n.Images = append(n.Images, img.Names...)
+		for _, name := range img.Names {
+			n.Images = append(n.Images, ImageState{Name: name, SizeBytes: img.SizeBytes})
+		}
 	}
+	slices.SortStableFunc(n.Images, func(a, b ImageState) int { return strings.Compare(a.Name, b.Name) })
 	return n, nil
 }
 
@@ -351,4 +397,50 @@ func compileReplicaSet(o *appsv1.ReplicaSet) (*ReplicaSet, error) {
 		rs.Replicas = *o.Spec.Replicas
 	}
 	return rs, nil
+}
+
+// compilePriorityClass applies SetDefaults_PriorityClass (preemptionPolicy
+// PreemptLowerPriority) and ValidatePriorityClass's value limit.
+func compilePriorityClass(o *schedulingv1.PriorityClass) (*PriorityClass, error) {
+	// pkg/apis/scheduling/types.go HighestUserDefinablePriority
+	const highestUserDefinablePriority = 1000000000
+	if o.Value > highestUserDefinablePriority && !strings.HasPrefix(o.Name, "system-") {
+		return nil, fmt.Errorf("value: Invalid value: %d: maximum allowed value of a user defined priority is %d", o.Value, highestUserDefinablePriority)
+	}
+	pc := &PriorityClass{ObjectMeta: compileMeta(&o.ObjectMeta), Value: o.Value, GlobalDefault: o.GlobalDefault,
+		PreemptionPolicy: corev1.PreemptLowerPriority, Description: o.Description}
+	if o.PreemptionPolicy != nil {
+		pc.PreemptionPolicy = *o.PreemptionPolicy
+	}
+	return pc, nil
+}
+
+// compilePDB applies ValidatePodDisruptionBudgetSpec's rule that minAvailable
+// and maxUnavailable exclude each other. A nil or empty selector matches no
+// pods in policy/v1 (an empty one matches all).
+func compilePDB(o *policyv1.PodDisruptionBudget) (*PodDisruptionBudget, error) {
+	if o.Spec.MinAvailable != nil && o.Spec.MaxUnavailable != nil {
+		return nil, fmt.Errorf("spec: Invalid value: minAvailable and maxUnavailable cannot be both set")
+	}
+	sel := labels.Nothing()
+	if o.Spec.Selector != nil {
+		s, err := metav1.LabelSelectorAsSelector(o.Spec.Selector)
+		if err != nil {
+			return nil, fmt.Errorf("spec.selector: %w", err)
+		}
+		sel = s
+	}
+	return &PodDisruptionBudget{ObjectMeta: compileMeta(&o.ObjectMeta), Selector: sel, SelectorSource: o.Spec.Selector,
+		MinAvailable: o.Spec.MinAvailable, MaxUnavailable: o.Spec.MaxUnavailable}, nil
+}
+
+func compileLease(o *coordinationv1.Lease) *Lease {
+	l := &Lease{ObjectMeta: compileMeta(&o.ObjectMeta)}
+	if o.Spec.HolderIdentity != nil {
+		l.HolderIdentity = *o.Spec.HolderIdentity
+	}
+	if o.Spec.LeaseDurationSeconds != nil {
+		l.LeaseDurationSeconds = *o.Spec.LeaseDurationSeconds
+	}
+	return l
 }

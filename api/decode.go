@@ -18,7 +18,10 @@ import (
 	"gopkg.in/yaml.v3"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -1063,11 +1066,14 @@ var decodedKinds = map[string]func() runtime.Object{
 	"apps/v1 ReplicaSet":                     func() runtime.Object { return &appsv1.ReplicaSet{} },
 	"autoscaling/v2 HorizontalPodAutoscaler": func() runtime.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
 	"storage.k8s.io/v1 StorageClass":         func() runtime.Object { return &storagev1.StorageClass{} },
+	"scheduling.k8s.io/v1 PriorityClass":     func() runtime.Object { return &schedulingv1.PriorityClass{} },
+	"policy/v1 PodDisruptionBudget":          func() runtime.Object { return &policyv1.PodDisruptionBudget{} },
+	"coordination.k8s.io/v1 Lease":           func() runtime.Object { return &coordinationv1.Lease{} },
 }
 
 // clusterScopedKinds are the simulated kinds without a namespace.
 var clusterScopedKinds = map[string]bool{
-	"Node": true, "Namespace": true, "PersistentVolume": true, "StorageClass": true,
+	"Node": true, "Namespace": true, "PersistentVolume": true, "StorageClass": true, "PriorityClass": true,
 }
 
 // builtinKinds lists the object kinds of Kubernetes v1.37 by apiVersion:
@@ -1091,7 +1097,6 @@ var builtinKinds = map[string]string{
 	"certificates.k8s.io/v1":                "CertificateSigningRequest ClusterTrustBundle PodCertificateRequest",
 	"certificates.k8s.io/v1alpha1":          "ClusterTrustBundle",
 	"certificates.k8s.io/v1beta1":           "ClusterTrustBundle PodCertificateRequest",
-	"coordination.k8s.io/v1":                "Lease",
 	"coordination.k8s.io/v1alpha2":          "LeaseCandidate",
 	"coordination.k8s.io/v1beta1":           "LeaseCandidate",
 	"discovery.k8s.io/v1":                   "EndpointSlice",
@@ -1101,13 +1106,12 @@ var builtinKinds = map[string]string{
 	"networking.k8s.io/v1":                  "IPAddress Ingress IngressClass NetworkPolicy ServiceCIDR",
 	"networking.k8s.io/v1beta1":             "IPAddress ServiceCIDR",
 	"node.k8s.io/v1":                        "RuntimeClass",
-	"policy/v1":                             "Eviction PodDisruptionBudget",
+	"policy/v1":                             "Eviction",
 	"rbac.authorization.k8s.io/v1":          "ClusterRole ClusterRoleBinding Role RoleBinding",
 	"resource.k8s.io/v1":                    "DeviceClass DeviceTaintRule ResourceClaim ResourceClaimTemplate ResourceSlice",
 	"resource.k8s.io/v1alpha3":              "DeviceTaintRule ResourcePoolStatusRequest",
 	"resource.k8s.io/v1beta1":               "DeviceClass ResourceClaim ResourceClaimTemplate ResourceSlice",
 	"resource.k8s.io/v1beta2":               "DeviceClass DeviceTaintRule ResourceClaim ResourceClaimTemplate ResourceSlice",
-	"scheduling.k8s.io/v1":                  "PriorityClass",
 	"scheduling.k8s.io/v1alpha3":            "CompositePodGroup PodGroup Workload",
 	"scheduling.k8s.io/v1beta1":             "PodGroup Workload",
 	"storage.k8s.io/v1":                     "CSIDriver CSINode CSIStorageCapacity VolumeAttachment VolumeAttributesClass",

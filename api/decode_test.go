@@ -482,7 +482,7 @@ spec:
   - name: a
     image: nginx
     env: [{name: A, value: "1"}]
-    livenessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 3}
+    startupProbe: {httpGet: {path: /, port: 80}, periodSeconds: 3}
     readinessProbe: {exec: {command: ["true"]}, terminationGracePeriodSeconds: 3}
   - name: b
     image: nginx
@@ -493,7 +493,7 @@ status:
 `,
 			want: []string{
 				"w.yaml:8: Pod default/p: field spec.containers[].env is not simulated; ignored",
-				"w.yaml:9: Pod default/p: field spec.containers[].livenessProbe is not simulated; ignored",
+				"w.yaml:9: Pod default/p: field spec.containers[].startupProbe is not simulated; ignored",
 				"w.yaml:10: Pod default/p: field spec.containers[].readinessProbe.terminationGracePeriodSeconds is not simulated; ignored",
 				"w.yaml:14: Pod default/p: field spec.volumes is not simulated; ignored",
 				"w.yaml:15: Pod default/p: field status is not simulated; ignored",
@@ -803,7 +803,7 @@ func TestSimulatedFieldsCoverage(t *testing.T) {
 		{"Deployment", "spec.template.spec.affinity.podAntiAffinity", true},
 		{"Deployment", "spec.replicasX", false},
 		{"Pod", "spec.containers[].readinessProbe.httpGet.port", true},
-		{"Pod", "spec.containers[].livenessProbe", false},
+		{"Pod", "spec.containers[].startupProbe", false},
 		{"Pod", "metadata.labels", true},
 		{"Pod", "metadata.uid", false},
 		{"Node", "status.capacity", true},

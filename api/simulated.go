@@ -43,6 +43,8 @@ var podSpecSimulatedFields = []string{
 	"containers[].readinessProbe.exec",
 	"containers[].readinessProbe.grpc",
 	"containers[].lifecycle.preStop",
+	"containers[].livenessProbe",
+	"preemptionPolicy",
 	"initContainers[].name",
 	"initContainers[].image",
 	"initContainers[].resources",
@@ -101,6 +103,9 @@ var simulatedFields = map[string][]string{
 	"PersistentVolume":        {"spec"},
 	"PersistentVolumeClaim":   {"spec"},
 	"HorizontalPodAutoscaler": {"spec"},
+	"PriorityClass":           {"value", "globalDefault", "preemptionPolicy", "description"},
+	"PodDisruptionBudget":     {"spec.selector", "spec.minAvailable", "spec.maxUnavailable"},
+	"Lease":                   {"spec.holderIdentity", "spec.leaseDurationSeconds"},
 	"StorageClass": {
 		"provisioner",
 		"reclaimPolicy",

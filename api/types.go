@@ -28,6 +28,9 @@ const (
 	KindReplicaSet
 	KindPod
 	KindHorizontalPodAutoscaler
+	KindPriorityClass
+	KindPodDisruptionBudget
+	KindLease
 	NumKinds
 )
 
@@ -47,6 +50,9 @@ var kinds = [NumKinds]kindInfo{
 	KindReplicaSet:              {"ReplicaSet", "apps/v1", "replicasets", true},
 	KindPod:                     {"Pod", "v1", "pods", true},
 	KindHorizontalPodAutoscaler: {"HorizontalPodAutoscaler", "autoscaling/v2", "horizontalpodautoscalers", true},
+	KindPriorityClass:           {"PriorityClass", "scheduling.k8s.io/v1", "priorityclasses", false},
+	KindPodDisruptionBudget:     {"PodDisruptionBudget", "policy/v1", "poddisruptionbudgets", true},
+	KindLease:                   {"Lease", "coordination.k8s.io/v1", "leases", true},
 }
 
 func (k Kind) String() string     { return kinds[k].name }
@@ -67,7 +73,7 @@ func KindOf(name string) (Kind, bool) {
 	}
 	short := map[string]Kind{"ns": KindNamespace, "no": KindNode, "sc": KindStorageClass, "pv": KindPersistentVolume,
 		"pvc": KindPersistentVolumeClaim, "svc": KindService, "deploy": KindDeployment, "rs": KindReplicaSet,
-		"po": KindPod, "hpa": KindHorizontalPodAutoscaler}
+		"po": KindPod, "hpa": KindHorizontalPodAutoscaler, "pc": KindPriorityClass, "pdb": KindPodDisruptionBudget}
 	k, ok := short[name]
 	return k, ok
 }
@@ -225,7 +231,11 @@ type Container struct {
 	Requests    Resources
 	Limits      Resources
 	Readiness   *Probe
+	Liveness    *Probe
 	HasPreStop  bool
+	// Ports are the container's ports; HostPort > 0 marks the ones the
+	// NodePorts plugin checks.
+	Ports []corev1.ContainerPort
 	// RequestsSet tells which of cpu and memory were present in requests,
 	// since the scheduler's non-zero defaults apply only to absent ones.
 	CPURequestSet, MemoryRequestSet bool
@@ -248,7 +258,16 @@ type PodSpec struct {
 	TerminationGracePeriod time.Duration
 	RestartPolicy          corev1.RestartPolicy
 	SchedulerName          string
-	Priority               int32
+	// Priority is spec.priority as the Priority admission plugin resolves it
+	// from PriorityClassName at pod creation.
+	Priority          int32
+	PriorityClassName string
+	// PreemptionPolicy defaults to PreemptLowerPriority.
+	PreemptionPolicy          corev1.PreemptionPolicy
+	Affinity                  *corev1.Affinity
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint
+	// HostPorts are the containers' ports with a hostPort, in container order.
+	HostPorts []corev1.ContainerPort
 	// Source is the decoded spec, kept for output only.
 	Source *corev1.PodSpec
 }
@@ -348,8 +367,9 @@ type Node struct {
 	Unschedulable         bool
 	Taints                []corev1.Taint
 	Conditions            []Condition
-	// Images on the node (kubelet image cache), ordered by name.
-	Images         []string
+	// Images on the node (status.images, kept by the kubelet), ordered by
+	// name; ImageLocality reads their sizes.
+	Images         []ImageState
 	InternalIP     string
 	KubeletVersion string
 }
@@ -360,6 +380,12 @@ func (*Node) Kind() Kind { return KindNode }
 func (n *Node) IsReady() bool {
 	c := FindCondition(n.Conditions, string(corev1.NodeReady))
 	return c != nil && c.Status == corev1.ConditionTrue
+}
+
+// ImageState is one image a node holds: one of its names and its size.
+type ImageState struct {
+	Name      string
+	SizeBytes int64
 }
 
 // Deployment is the compact deployment.
@@ -441,3 +467,52 @@ type Opaque struct {
 }
 
 func (o *Opaque) Kind() Kind { return o.ObjKind }
+
+// PriorityClass maps a name to a pod priority (scheduling.k8s.io/v1).
+type PriorityClass struct {
+	ObjectMeta
+	Value            int32
+	GlobalDefault    bool
+	PreemptionPolicy corev1.PreemptionPolicy
+	Description      string
+}
+
+func (*PriorityClass) Kind() Kind { return KindPriorityClass }
+
+// PodDisruptionBudget is policy/v1 PodDisruptionBudget; exactly one of
+// MinAvailable and MaxUnavailable is set.
+type PodDisruptionBudget struct {
+	ObjectMeta
+	Selector       labels.Selector
+	SelectorSource *metav1.LabelSelector
+	MinAvailable   *intstr.IntOrString
+	MaxUnavailable *intstr.IntOrString
+	Status         PodDisruptionBudgetStatus
+}
+
+func (*PodDisruptionBudget) Kind() Kind { return KindPodDisruptionBudget }
+
+// PodDisruptionBudgetStatus is what the disruption controller computes.
+type PodDisruptionBudgetStatus struct {
+	ObservedGeneration int64
+	DisruptionsAllowed int32
+	CurrentHealthy     int32
+	DesiredHealthy     int32
+	ExpectedPods       int32
+	// DisruptedPods maps a pod name to the time the eviction API admitted
+	// its eviction, until the pod is gone or two minutes pass.
+	DisruptedPods map[string]sim.Time
+	Conditions    []Condition
+}
+
+// Lease is coordination.k8s.io/v1 Lease: the kubelet's heartbeat in
+// kube-node-lease.
+type Lease struct {
+	ObjectMeta
+	HolderIdentity       string
+	LeaseDurationSeconds int32
+	AcquireTime          sim.Time
+	RenewTime            sim.Time
+}
+
+func (*Lease) Kind() Kind { return KindLease }

@@ -48,9 +48,20 @@ type Store struct {
 	podsByNode   *btree.BTreeG[*api.Pod]
 	dependents   *btree.BTreeG[dependent]
 	watchers     [api.NumKinds][]Handler
+	observers    []Observer
 	names        namer
-	Events       EventLog
+	admission    admission
+	// classRV counts PriorityClass changes, so admission knows when its
+	// cached priorities are stale.
+	classRV int64
+	Events  EventLog
 }
+
+// Observer sees every change synchronously, at the write, with the
+// object's new resourceVersion. Observers must not write to the store or
+// schedule events: they are how output (watch views, metrics, the API
+// server's watch cache) follows a run without changing it.
+type Observer func(t EventType, obj api.Object)
 
 type dependent struct {
 	ownerUID string
@@ -135,6 +146,11 @@ func (s *Store) Create(obj api.Object) error {
 	}
 	if s.tables[k].Has(obj) {
 		return apierrors.NewAlreadyExists(groupResource(k), m.Name)
+	}
+	if p, ok := obj.(*api.Pod); ok {
+		if err := s.admitPod(p); err != nil {
+			return err
+		}
 	}
 	m.UID = s.names.uid()
 	m.Generation = 1
@@ -341,7 +357,16 @@ func (s *Store) Remove(obj api.Object) {
 // WatchLatency after the write, in write order.
 func (s *Store) Watch(k api.Kind, h Handler) { s.watchers[k] = append(s.watchers[k], h) }
 
+// Observe registers an Observer.
+func (s *Store) Observe(o Observer) { s.observers = append(s.observers, o) }
+
 func (s *Store) notify(t EventType, obj api.Object) {
+	if obj.Kind() == api.KindPriorityClass {
+		s.classRV++
+	}
+	for _, o := range s.observers {
+		o(t, obj)
+	}
 	hs := s.watchers[obj.Kind()]
 	if len(hs) == 0 {
 		return

@@ -43,7 +43,7 @@ func readyNode(name string, now sim.Time) *api.Node {
 		Allocatable:    api.Resources{MilliCPU: 3900, MemoryBytes: 15 << 30, Pods: 110},
 		InternalIP:     "172.18.0.2",
 		KubeletVersion: "v1.37.2",
-		Images:         []string{"nginx:1.27"},
+		Images:         []api.ImageState{{Name: "nginx:1.27", SizeBytes: 67 << 20}},
 		Conditions: []api.Condition{{Type: "Ready", Status: corev1.ConditionTrue, LastTransition: now,
 			LastUpdate: now, Reason: "KubeletReady", Message: "kubelet is posting ready status"}},
 	}

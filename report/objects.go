@@ -9,7 +9,10 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,6 +54,12 @@ func APIObject(obj api.Object, epoch time.Time) runtime.Object {
 		return apiReplicaSet(o, epoch)
 	case *api.Service:
 		return apiService(o, epoch)
+	case *api.PriorityClass:
+		return apiPriorityClass(o, epoch)
+	case *api.PodDisruptionBudget:
+		return apiPDB(o, epoch)
+	case *api.Lease:
+		return apiLease(o, epoch)
 	case *api.Opaque:
 		if o.Source != nil {
 			return withMeta(o.Source.DeepCopyObject(), o.ObjKind, objectMeta(&o.ObjectMeta, epoch))
@@ -146,7 +155,7 @@ func withMeta(obj runtime.Object, k api.Kind, meta metav1.ObjectMeta) runtime.Ob
 func apiPod(p *api.Pod, epoch time.Time) *corev1.Pod {
 	out := &corev1.Pod{TypeMeta: typeMeta(api.KindPod), ObjectMeta: objectMeta(&p.ObjectMeta, epoch)}
 	if p.Spec != nil {
-		out.Spec = podSpec(p.Spec)
+		out.Spec = podSpec(p.Spec, true)
 		out.Status.QOSClass = qosClass(p.Spec)
 	}
 	out.Spec.NodeName = p.NodeName
@@ -180,7 +189,7 @@ func apiPod(p *api.Pod, epoch time.Time) *corev1.Pod {
 // podSpec is the pod's decoded spec (shared with its template, so copied)
 // with the defaults the compiled spec applied; without a decoded spec it is
 // rebuilt from the compiled containers.
-func podSpec(ps *api.PodSpec) corev1.PodSpec {
+func podSpec(ps *api.PodSpec, admitted bool) corev1.PodSpec {
 	var spec corev1.PodSpec
 	if ps.Source != nil {
 		spec = *ps.Source.DeepCopy()
@@ -188,12 +197,10 @@ func podSpec(ps *api.PodSpec) corev1.PodSpec {
 		spec.Containers = sourceContainers(ps.Containers)
 		spec.InitContainers = sourceContainers(ps.InitContainers)
 		spec.NodeSelector = maps.Clone(ps.NodeSelector)
-		for i := range ps.Tolerations {
-			spec.Tolerations = append(spec.Tolerations, *ps.Tolerations[i].DeepCopy())
-		}
-		if ps.Priority != 0 {
-			spec.Priority = ptr(ps.Priority)
-		}
+		spec.Tolerations = tolerations(ps.Tolerations)
+	}
+	if admitted {
+		admittedFields(&spec, ps)
 	}
 	// The apiserver's defaults (pkg/apis/core/v1/defaults.go), as the
 	// compiled spec already holds them.
@@ -207,6 +214,24 @@ func podSpec(ps *api.PodSpec) corev1.PodSpec {
 		spec.TerminationGracePeriodSeconds = ptr(int64(ps.TerminationGracePeriod / time.Second))
 	}
 	return spec
+}
+
+// admittedFields are what admission set on a pod: the tolerations
+// DefaultTolerationSeconds added and the priority the Priority plugin
+// resolved.
+func admittedFields(spec *corev1.PodSpec, ps *api.PodSpec) {
+	spec.Tolerations = tolerations(ps.Tolerations)
+	spec.PriorityClassName = ps.PriorityClassName
+	spec.Priority = ptr(ps.Priority)
+	spec.PreemptionPolicy = ptr(ps.PreemptionPolicy)
+}
+
+func tolerations(ts []corev1.Toleration) []corev1.Toleration {
+	var out []corev1.Toleration
+	for i := range ts {
+		out = append(out, *ts[i].DeepCopy())
+	}
+	return out
 }
 
 func sourceContainers(cs []api.Container) []corev1.Container {
@@ -315,7 +340,7 @@ func apiNode(n *api.Node, epoch time.Time) *corev1.Node {
 	out.Status.NodeInfo.OperatingSystem = n.Labels[corev1.LabelOSStable]
 	out.Status.NodeInfo.Architecture = n.Labels[corev1.LabelArchStable]
 	for _, img := range n.Images {
-		out.Status.Images = append(out.Status.Images, corev1.ContainerImage{Names: []string{img}})
+		out.Status.Images = append(out.Status.Images, corev1.ContainerImage{Names: []string{img.Name}, SizeBytes: img.SizeBytes})
 	}
 	return out
 }
@@ -342,7 +367,7 @@ func podTemplate(t *api.PodTemplate) corev1.PodTemplateSpec {
 	out := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: maps.Clone(map[string]string(t.Labels)),
 		Annotations: maps.Clone(t.Annotations)}}
 	if t.Spec != nil {
-		out.Spec = podSpec(t.Spec)
+		out.Spec = podSpec(t.Spec, false)
 	}
 	return out
 }
@@ -436,4 +461,37 @@ func apiService(s *api.Service, epoch time.Time) runtime.Object {
 	}
 	svc.TypeMeta = typeMeta(api.KindService)
 	return withMeta(svc, api.KindService, objectMeta(&s.ObjectMeta, epoch))
+}
+
+func apiPriorityClass(pc *api.PriorityClass, epoch time.Time) *schedulingv1.PriorityClass {
+	policy := pc.PreemptionPolicy
+	return &schedulingv1.PriorityClass{TypeMeta: typeMeta(api.KindPriorityClass), ObjectMeta: objectMeta(&pc.ObjectMeta, epoch),
+		Value: pc.Value, GlobalDefault: pc.GlobalDefault, Description: pc.Description, PreemptionPolicy: &policy}
+}
+
+func apiPDB(p *api.PodDisruptionBudget, epoch time.Time) *policyv1.PodDisruptionBudget {
+	out := &policyv1.PodDisruptionBudget{TypeMeta: typeMeta(api.KindPodDisruptionBudget), ObjectMeta: objectMeta(&p.ObjectMeta, epoch),
+		Spec: policyv1.PodDisruptionBudgetSpec{Selector: p.SelectorSource, MinAvailable: p.MinAvailable, MaxUnavailable: p.MaxUnavailable},
+		Status: policyv1.PodDisruptionBudgetStatus{ObservedGeneration: p.Status.ObservedGeneration,
+			DisruptionsAllowed: p.Status.DisruptionsAllowed, CurrentHealthy: p.Status.CurrentHealthy,
+			DesiredHealthy: p.Status.DesiredHealthy, ExpectedPods: p.Status.ExpectedPods}}
+	if len(p.Status.DisruptedPods) > 0 {
+		out.Status.DisruptedPods = map[string]metav1.Time{}
+		for name, t := range p.Status.DisruptedPods { // filling a map: the order does not escape
+			out.Status.DisruptedPods[name] = timestamp(epoch, t)
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		out.Status.Conditions = append(out.Status.Conditions, metav1.Condition{Type: c.Type, Status: metav1.ConditionStatus(c.Status),
+			ObservedGeneration: p.Status.ObservedGeneration, LastTransitionTime: timestamp(epoch, c.LastTransition),
+			Reason: c.Reason, Message: c.Message})
+	}
+	return out
+}
+
+func apiLease(l *api.Lease, epoch time.Time) *coordinationv1.Lease {
+	holder, duration := l.HolderIdentity, l.LeaseDurationSeconds
+	renew := metav1.NewMicroTime(epoch.Add(time.Duration(l.RenewTime)))
+	return &coordinationv1.Lease{TypeMeta: typeMeta(api.KindLease), ObjectMeta: objectMeta(&l.ObjectMeta, epoch),
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder, LeaseDurationSeconds: &duration, RenewTime: &renew}}
 }

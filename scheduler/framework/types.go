@@ -23,6 +23,23 @@ type NodeInfo struct {
 	// 200Mi memory) for containers that request none; only MilliCPU and
 	// MemoryBytes are kept, as upstream's update does.
 	NonZeroRequested api.Resources
+	// PodsWithAffinity are the pods with pod affinity or anti-affinity
+	// terms; PodsWithRequiredAntiAffinity those with required anti-affinity
+	// (types.go NodeInfo), so InterPodAffinity need not scan every pod.
+	PodsWithAffinity             []*api.Pod
+	PodsWithRequiredAntiAffinity []*api.Pod
+}
+
+// HasPodAffinityTerms reports pod affinity or anti-affinity of any kind.
+func HasPodAffinityTerms(p *api.Pod) bool {
+	a := p.Spec.Affinity
+	return a != nil && (a.PodAffinity != nil || a.PodAntiAffinity != nil)
+}
+
+// HasRequiredAntiAffinity reports required pod anti-affinity terms.
+func HasRequiredAntiAffinity(p *api.Pod) bool {
+	a := p.Spec.Affinity
+	return a != nil && a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0
 }
 
 // NewNodeInfo returns a NodeInfo without a node holding pods.
@@ -77,21 +94,40 @@ func PodKey(p *api.Pod) string {
 // AddPod adds a pod and its requests.
 func (n *NodeInfo) AddPod(p *api.Pod) {
 	n.Pods = append(n.Pods, p)
+	if p.Spec != nil && HasPodAffinityTerms(p) {
+		n.PodsWithAffinity = append(n.PodsWithAffinity, p)
+		if HasRequiredAntiAffinity(p) {
+			n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, p)
+		}
+	}
 	n.update(p, 1)
+}
+
+// removeFromSlice removes the pod with key k, moving the last one into its
+// place (types.go removeFromSlice).
+func removeFromSlice(pods []*api.Pod, k string) []*api.Pod {
+	for i, q := range pods {
+		if PodKey(q) == k {
+			last := len(pods) - 1
+			pods[i] = pods[last]
+			pods[last] = nil
+			return pods[:last]
+		}
+	}
+	return pods
 }
 
 // RemovePod removes the pod with p's key and subtracts its requests
 // (types.go NodeInfo.RemovePod).
 func (n *NodeInfo) RemovePod(p *api.Pod) error {
 	k := PodKey(p)
-	for i, q := range n.Pods {
+	for _, q := range n.Pods {
 		if PodKey(q) != k {
 			continue
 		}
-		last := len(n.Pods) - 1
-		n.Pods[i] = n.Pods[last]
-		n.Pods[last] = nil
-		n.Pods = n.Pods[:last]
+		n.Pods = removeFromSlice(n.Pods, k)
+		n.PodsWithAffinity = removeFromSlice(n.PodsWithAffinity, k)
+		n.PodsWithRequiredAntiAffinity = removeFromSlice(n.PodsWithRequiredAntiAffinity, k)
 		n.update(q, -1)
 		return nil
 	}
@@ -106,6 +142,13 @@ func (n *NodeInfo) ReplacePod(p *api.Pod) bool {
 	for i, q := range n.Pods {
 		if PodKey(q) == k {
 			n.Pods[i] = p
+			for _, list := range [][]*api.Pod{n.PodsWithAffinity, n.PodsWithRequiredAntiAffinity} {
+				for j, r := range list {
+					if PodKey(r) == k {
+						list[j] = p
+					}
+				}
+			}
 			return true
 		}
 	}
@@ -128,6 +171,8 @@ func (n *NodeInfo) update(p *api.Pod, sign int64) {
 func (n *NodeInfo) Clone() *NodeInfo {
 	c := *n
 	c.Pods = slices.Clone(n.Pods)
+	c.PodsWithAffinity = slices.Clone(n.PodsWithAffinity)
+	c.PodsWithRequiredAntiAffinity = slices.Clone(n.PodsWithRequiredAntiAffinity)
 	return &c
 }
 
