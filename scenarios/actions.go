@@ -88,43 +88,19 @@ func (c *Cluster) act(a *Action) error {
 	return nil
 }
 
-// apply creates an object or updates the fields kubesim simulates, as
+// apply creates an object or replaces the fields kubesim simulates, as
 // `kubectl apply` would.
 func (c *Cluster) apply(ao appliedObject) error {
-	s, m := c.Store, ao.obj.Meta()
+	m := ao.obj.Meta()
 	ns := m.Namespace
 	if ao.obj.Kind().Namespaced() && ns == "" {
 		ns = "default"
 	}
-	cur := s.Get(ao.obj.Kind(), ns, m.Name)
-	if cur == nil {
+	if c.Store.Get(ao.obj.Kind(), ns, m.Name) == nil {
 		return c.create(ao)
 	}
-	cm := cur.Meta()
-	cm.Labels, cm.Annotations = m.Labels, m.Annotations
-	switch want := ao.obj.(type) {
-	case *api.Deployment:
-		d := cur.(*api.Deployment)
-		d.Replicas, d.Template, d.Selector, d.SelectorSource = want.Replicas, want.Template, want.Selector, want.SelectorSource
-		d.StrategyType, d.MaxSurge, d.MaxUnavailable = want.StrategyType, want.MaxSurge, want.MaxUnavailable
-		d.MinReadySeconds, d.RevisionHistoryLimit = want.MinReadySeconds, want.RevisionHistoryLimit
-		d.ProgressDeadlineSeconds, d.Paused = want.ProgressDeadlineSeconds, want.Paused
-	case *api.ReplicaSet:
-		rs := cur.(*api.ReplicaSet)
-		rs.Replicas, rs.Template, rs.MinReadySeconds = want.Replicas, want.Template, want.MinReadySeconds
-	case *api.Node:
-		n := cur.(*api.Node)
-		n.Unschedulable, n.Taints = want.Unschedulable, want.Taints
-	case *api.Service:
-		svc := cur.(*api.Service)
-		svc.Selector, svc.Source = want.Selector, want.Source
-	case *api.Opaque:
-		cur.(*api.Opaque).Source = want.Source
-	case *api.Pod:
-		return fmt.Errorf("pod %s: pod updates may not change fields other than metadata", m.Name)
-	}
-	s.UpdateSpec(cur)
-	return nil
+	_, err := c.Store.Replace(cloneObject(ao.obj))
+	return err
 }
 
 // expect schedules the check of one expectation: at e.At, then every

@@ -166,7 +166,7 @@ func New(store *cluster.Store, cfg Config) *Scheduler {
 		cache: newCache(), decisions: map[string]*Decision{}}
 	reg := NewInTreeRegistry()
 	for _, p := range cfg.Profiles {
-		fw, err := framework.NewFramework(reg, p, handle{s.cache})
+		fw, err := framework.NewFramework(reg, p, handle{s.cache, store})
 		if err != nil {
 			panic("scheduler: " + err.Error())
 		}
@@ -182,9 +182,13 @@ func New(store *cluster.Store, cfg Config) *Scheduler {
 	return s
 }
 
-type handle struct{ c *cache }
+type handle struct {
+	c     *cache
+	store *cluster.Store
+}
 
 func (h handle) NodeInfos() []*framework.NodeInfo { return h.c.nodeList() }
+func (h handle) Store() *cluster.Store            { return h.store }
 
 // Pending returns the pods waiting in each queue, as the
 // scheduler_pending_pods{queue} gauge (pods being scheduled or bound are in

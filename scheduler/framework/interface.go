@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubesim/kubesim/api"
+	"github.com/kubesim/kubesim/cluster"
 )
 
 // Code is a plugin's verdict (k8s.io/kube-scheduler/framework interface.go
@@ -268,6 +269,10 @@ type Handle interface {
 	// NodeInfos lists the nodes of the snapshot in scheduling order.
 	// Callers must not modify the slice or the NodeInfos.
 	NodeInfos() []*NodeInfo
+	// Store is the cluster's object store, for the listers upstream
+	// plugins use (Services and ReplicaSets for default spreading,
+	// namespaces for namespaceSelector). Plugins only read it.
+	Store() *cluster.Store
 }
 
 // NodeScore is one node's score from one plugin.
