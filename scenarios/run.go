@@ -80,6 +80,31 @@ func (l *Loaded) Seed(o Options) uint64 {
 // for a failure of the run itself (an event limit); failed expectations are in
 // the result.
 func (l *Loaded) Run(o Options) (*report.Run, error) {
+	s, err := l.Start(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.runTo(s.End, o.Progress); err != nil {
+		return nil, err
+	}
+	return s.Finish(), nil
+}
+
+// Session is a run in progress: the cluster with the scenario's objects
+// created, its timeline and expectations scheduled. It advances only when
+// told to, so a caller can pace it (kubesim serve, --watch) or write to the
+// store between steps; everything else about the run is as Run makes it.
+type Session struct {
+	*Cluster
+	// End is the virtual time the scenario runs to.
+	End    sim.Time
+	report *report.Run
+	name   string
+}
+
+// Start builds the cluster for one run and schedules the timeline and the
+// expectations, without running anything.
+func (l *Loaded) Start(o Options) (*Session, error) {
 	seed := l.Seed(o)
 	c := NewCluster(seed, l.Timing)
 	end := sim.Time(l.Scenario.Spec.Duration)
@@ -104,23 +129,25 @@ func (l *Loaded) Run(o Options) (*report.Run, error) {
 	if o.AfterEvent != nil {
 		c.Engine.SetAfterEvent(func() { o.AfterEvent(c) })
 	}
-	if err := c.runUntil(end, o.Progress); err != nil {
-		return nil, fmt.Errorf("scenario %s (seed %d): %w", l.Scenario.Metadata.Name, seed, err)
-	}
-	r.End = c.Engine.Now()
-	r.EventsFired = c.Engine.Fired()
-	r.SchedulingLatencies, r.StartupLatencies = c.latency.scheduling, c.latency.startup
-	return r, nil
+	return &Session{Cluster: c, End: end, report: r, name: fmt.Sprintf("scenario %s (seed %d)", l.Scenario.Metadata.Name, seed)}, nil
 }
 
-func (c *Cluster) runUntil(end sim.Time, progress func(now, end sim.Time)) error {
+// RunUntil advances the run to virtual time t (at most End).
+func (s *Session) RunUntil(t sim.Time) error {
+	if err := s.Engine.Run(min(t, s.End)); err != nil {
+		return fmt.Errorf("%s: %w", s.name, err)
+	}
+	return nil
+}
+
+func (s *Session) runTo(end sim.Time, progress func(now, end sim.Time)) error {
 	if progress == nil {
-		return c.Engine.Run(end)
+		return s.RunUntil(end)
 	}
 	step := max(end/100, 1)
 	for t := step; ; t += step {
 		t = min(t, end)
-		if err := c.Engine.Run(t); err != nil {
+		if err := s.RunUntil(t); err != nil {
 			return err
 		}
 		progress(t, end)
@@ -128,6 +155,15 @@ func (c *Cluster) runUntil(end sim.Time, progress func(now, end sim.Time)) error
 			return nil
 		}
 	}
+}
+
+// Finish returns what the report shows of the run so far.
+func (s *Session) Finish() *report.Run {
+	r := s.report
+	r.End = s.Engine.Now()
+	r.EventsFired = s.Engine.Fired()
+	r.SchedulingLatencies, r.StartupLatencies = s.latency.scheduling, s.latency.startup
+	return r
 }
 
 // createInitial creates the node pools and the scenario's objects at time 0:
@@ -221,6 +257,15 @@ func cloneObject(o api.Object) api.Object {
 		c := *v
 		return &c
 	case *api.Opaque:
+		c := *v
+		return &c
+	case *api.PriorityClass:
+		c := *v
+		return &c
+	case *api.PodDisruptionBudget:
+		c := *v
+		return &c
+	case *api.Lease:
 		c := *v
 		return &c
 	}
