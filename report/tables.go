@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,10 +43,12 @@ type Table struct {
 // deployments, replicasets, pods, services, hpa, pvc), then pv and storage
 // classes. Namespaces are not printed.
 var TableKinds = []api.Kind{api.KindNode, api.KindDeployment, api.KindReplicaSet, api.KindPod, api.KindService,
-	api.KindHorizontalPodAutoscaler, api.KindPersistentVolumeClaim, api.KindPersistentVolume, api.KindStorageClass}
+	api.KindHorizontalPodAutoscaler, api.KindPersistentVolumeClaim, api.KindPersistentVolume, api.KindStorageClass,
+	api.KindPodDisruptionBudget, api.KindPriorityClass}
 
 // Tables returns the final-state tables of every kind in TableKinds that has
-// objects, with ages measured at virtual time end.
+// objects, with ages measured at virtual time end, each Deployment's rollout
+// history after the replica sets.
 func Tables(s *cluster.Store, end sim.Time, epoch time.Time) []Table {
 	var out []Table
 	for _, k := range TableKinds {
@@ -52,8 +57,58 @@ func Tables(s *cluster.Store, end sim.Time, epoch time.Time) []Table {
 		if len(objs) > 0 {
 			out = append(out, KindTable(k, objs, end, epoch))
 		}
+		if k == api.KindReplicaSet {
+			s.List(api.KindDeployment, "", func(o api.Object) bool {
+				out = append(out, RolloutHistory(s, o.(*api.Deployment)))
+				return true
+			})
+		}
 	}
 	return out
+}
+
+// Annotations `kubectl rollout history` reads (deployment_util.go
+// RevisionAnnotation; kubectl ChangeCauseAnnotation).
+const (
+	revisionAnnotation    = "deployment.kubernetes.io/revision"
+	changeCauseAnnotation = "kubernetes.io/change-cause"
+)
+
+// RolloutHistory is `kubectl rollout history deployment/NAME`
+// (polymorphichelpers/history.go DeploymentHistoryViewer): one row per
+// revision of the ReplicaSets d controls, in revision order, with the
+// change-cause annotation or <none>.
+func RolloutHistory(s *cluster.Store, d *api.Deployment) Table {
+	type entry struct {
+		revision int64
+		cause    string
+	}
+	var revs []entry
+	s.Dependents(d.UID, func(o api.Object) bool {
+		rs, ok := o.(*api.ReplicaSet)
+		if !ok || rs.ControllerRef() == nil || rs.ControllerRef().UID != d.UID {
+			return true
+		}
+		v, err := strconv.ParseInt(rs.Annotations[revisionAnnotation], 10, 64)
+		if err != nil {
+			return true
+		}
+		cause := rs.Annotations[changeCauseAnnotation]
+		if cause == "" {
+			cause = "<none>"
+		}
+		revs = append(revs, entry{v, cause})
+		return true
+	})
+	slices.SortFunc(revs, func(a, b entry) int { return cmp.Compare(a.revision, b.revision) })
+	t := Table{Title: "rollout history deployment.apps/" + d.Name, Columns: []string{"REVISION", "CHANGE-CAUSE"}}
+	if d.Namespace != "default" {
+		t.Title += " -n " + d.Namespace
+	}
+	for _, r := range revs {
+		t.Rows = append(t.Rows, []string{itoa(r.revision), r.cause})
+	}
+	return t
 }
 
 // printer returns a kind's column names and a row builder over the API
@@ -77,6 +132,32 @@ var printers = map[api.Kind]printer{
 	api.KindStorageClass: {[]string{"NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE",
 		"ALLOWVOLUMEEXPANSION", "AGE"}, storageClassRow},
 	api.KindNamespace: {[]string{"NAME", "STATUS", "AGE"}, namespaceRow},
+	api.KindPodDisruptionBudget: {[]string{"NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"},
+		pdbRow},
+	api.KindPriorityClass: {[]string{"NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"}, priorityClassRow},
+}
+
+// pdbRow is printers.go printPodDisruptionBudget: N/A for the unset bound.
+func pdbRow(obj runtime.Object, now time.Time) []string {
+	p := obj.(*policyv1.PodDisruptionBudget)
+	minAvailable, maxUnavailable := "N/A", "N/A"
+	if p.Spec.MinAvailable != nil {
+		minAvailable = p.Spec.MinAvailable.String()
+	}
+	if p.Spec.MaxUnavailable != nil {
+		maxUnavailable = p.Spec.MaxUnavailable.String()
+	}
+	return []string{p.Name, minAvailable, maxUnavailable, itoa(p.Status.DisruptionsAllowed), age(p.CreationTimestamp, now)}
+}
+
+// priorityClassRow is printers.go printPriorityClass.
+func priorityClassRow(obj runtime.Object, now time.Time) []string {
+	pc := obj.(*schedulingv1.PriorityClass)
+	policy := "<none>"
+	if pc.PreemptionPolicy != nil {
+		policy = string(*pc.PreemptionPolicy)
+	}
+	return []string{pc.Name, itoa(pc.Value), strconv.FormatBool(pc.GlobalDefault), age(pc.CreationTimestamp, now), policy}
 }
 
 // KindTable builds the table of objs, all of kind k, in the given order.

@@ -84,6 +84,14 @@ func (c *Cluster) act(a *Action) error {
 		return c.Kubelets.Fail(a.FailNode.Name)
 	case a.RecoverNode != nil:
 		return c.Kubelets.Recover(a.RecoverNode.Name)
+	case a.SetImage != nil:
+		return setImage(s, a.SetImage)
+	case a.RolloutUndo != nil:
+		return rolloutUndo(s, a.RolloutUndo)
+	case a.RolloutPause != nil:
+		return setPaused(s, a.RolloutPause, true)
+	case a.RolloutResume != nil:
+		return setPaused(s, a.RolloutResume, false)
 	}
 	return nil
 }

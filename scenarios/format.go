@@ -3,6 +3,8 @@ package scenarios
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -77,16 +79,71 @@ type DelaySpec struct {
 // Action is one timeline step: at a virtual time, exactly one of its action
 // fields (a tagged union, so strict decoding reaches every field).
 type Action struct {
-	At          Duration        `json:"at"`
-	Apply       *ApplyAction    `json:"apply,omitempty"`
-	Delete      *ObjectAction   `json:"delete,omitempty"`
-	DeletePods  *DeletePods     `json:"deletePods,omitempty"`
-	Scale       *ScaleAction    `json:"scale,omitempty"`
-	FailNode    *NodeAction     `json:"failNode,omitempty"`
-	RecoverNode *NodeAction     `json:"recoverNode,omitempty"`
-	line        int             // for errors
-	kind        string          // which action is set
-	apply       []appliedObject // decoded manifests of an apply
+	At          Duration      `json:"at"`
+	Apply       *ApplyAction  `json:"apply,omitempty"`
+	Delete      *ObjectAction `json:"delete,omitempty"`
+	DeletePods  *DeletePods   `json:"deletePods,omitempty"`
+	Scale       *ScaleAction  `json:"scale,omitempty"`
+	FailNode    *NodeAction   `json:"failNode,omitempty"`
+	RecoverNode *NodeAction   `json:"recoverNode,omitempty"`
+	// Rollouts, as kubectl set image / rollout undo|pause|resume.
+	SetImage      *SetImageAction    `json:"setImage,omitempty"`
+	RolloutUndo   *RolloutUndoAction `json:"rolloutUndo,omitempty"`
+	RolloutPause  *DeploymentRef     `json:"rolloutPause,omitempty"`
+	RolloutResume *DeploymentRef     `json:"rolloutResume,omitempty"`
+	line          int                // for errors
+	kind          string             // which action is set
+	apply         []appliedObject    // decoded manifests of an apply
+}
+
+// actionKinds are the json names of Action's action fields, in field
+// order: exactly one is set in each timeline entry.
+var actionKinds = func() []string {
+	var out []string
+	t := reflect.TypeFor[Action]()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.IsExported() && f.Type.Kind() == reflect.Pointer {
+			out = append(out, strings.Split(f.Tag.Get("json"), ",")[0])
+		}
+	}
+	return out
+}()
+
+// setKinds returns the json names of the actions set in a.
+func (a *Action) setKinds() []string {
+	var out []string
+	v := reflect.ValueOf(a).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if f.IsExported() && f.Type.Kind() == reflect.Pointer && !v.Field(i).IsNil() {
+			out = append(out, strings.Split(f.Tag.Get("json"), ",")[0])
+		}
+	}
+	return out
+}
+
+// DeploymentRef names a deployment, in namespace (default "default").
+type DeploymentRef struct {
+	Deployment string `json:"deployment"`
+	Namespace  string `json:"namespace,omitempty"`
+}
+
+// SetImageAction sets the image of the containers named Container, as
+// `kubectl set image deployment/NAME CONTAINER=IMAGE` does.
+type SetImageAction struct {
+	Deployment string `json:"deployment"`
+	Namespace  string `json:"namespace,omitempty"`
+	Container  string `json:"container"`
+	Image      string `json:"image"`
+}
+
+// RolloutUndoAction rolls a deployment back to ToRevision (0 or absent: the
+// previous revision), as `kubectl rollout undo` does.
+type RolloutUndoAction struct {
+	Deployment string `json:"deployment"`
+	Namespace  string `json:"namespace,omitempty"`
+	ToRevision int64  `json:"toRevision,omitempty"`
 }
 
 // ApplyAction creates or updates the objects of a manifest file, as

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -267,16 +268,9 @@ func (l *Loaded) applyTiming(fail func(string, string, ...any) error) error {
 func (l *Loaded) validateAction(fsys fs.FS, dir string, i int, w *api.Warnings, fail func(string, string, ...any) error) error {
 	a := &l.Scenario.Spec.Timeline[i]
 	f := fmt.Sprintf("spec.timeline[%d]", i)
-	set := map[string]bool{"apply": a.Apply != nil, "delete": a.Delete != nil, "deletePods": a.DeletePods != nil,
-		"scale": a.Scale != nil, "failNode": a.FailNode != nil, "recoverNode": a.RecoverNode != nil}
-	var kinds []string
-	for _, k := range []string{"apply", "delete", "deletePods", "scale", "failNode", "recoverNode"} {
-		if set[k] {
-			kinds = append(kinds, k)
-		}
-	}
+	kinds := a.setKinds()
 	if len(kinds) != 1 {
-		return fail(f, "want exactly one action (apply, delete, deletePods, scale, failNode, recoverNode), got %d", len(kinds))
+		return fail(f, "want exactly one action (%s), got %d", strings.Join(actionKinds, ", "), len(kinds))
 	}
 	a.kind = kinds[0]
 	if a.At.D() > l.Scenario.Spec.Duration.D() {
@@ -317,6 +311,24 @@ func (l *Loaded) validateAction(fsys fs.FS, dir string, i int, w *api.Warnings, 
 	case a.RecoverNode != nil:
 		if a.RecoverNode.Name == "" {
 			return fail(f+".recoverNode.name", "required")
+		}
+	case a.SetImage != nil:
+		for _, req := range []struct{ field, value string }{{"deployment", a.SetImage.Deployment},
+			{"container", a.SetImage.Container}, {"image", a.SetImage.Image}} {
+			if req.value == "" {
+				return fail(f+".setImage."+req.field, "required")
+			}
+		}
+	case a.RolloutUndo != nil:
+		if a.RolloutUndo.Deployment == "" {
+			return fail(f+".rolloutUndo.deployment", "required")
+		}
+		if a.RolloutUndo.ToRevision < 0 {
+			return fail(f+".rolloutUndo.toRevision", "must not be negative")
+		}
+	case a.RolloutPause != nil || a.RolloutResume != nil:
+		if ref := cmp.Or(a.RolloutPause, a.RolloutResume); ref.Deployment == "" {
+			return fail(f+"."+a.kind+".deployment", "required")
 		}
 	}
 	return nil
