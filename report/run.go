@@ -25,6 +25,8 @@ type Expectation struct {
 	For    string
 	At     time.Duration
 	Within time.Duration
+	// During is the length of an invariant's window (0 for a wait).
+	During time.Duration
 	Passed bool
 	Detail string
 }
@@ -45,6 +47,61 @@ type Run struct {
 	// creation → Ready, one per pod that got there.
 	SchedulingLatencies, StartupLatencies []time.Duration
 	EventsFired                           uint64
+	// Rollouts are the Deployment revisions rolled out, in the order they
+	// started.
+	Rollouts []Rollout
+}
+
+// Rollout is one Deployment revision's rollout as the Deployment's status
+// showed it: when it started and completed (all replicas updated and
+// available), and the extremes in between.
+type Rollout struct {
+	Deployment string   `json:"deployment"`
+	Revision   string   `json:"revision"`
+	Started    sim.Time `json:"-"`
+	Completed  sim.Time `json:"-"`
+	Complete   bool     `json:"complete"`
+	// MaxUnavailable is the largest status.unavailableReplicas seen,
+	// MaxReplicas the largest status.replicas (pods of all its ReplicaSets,
+	// terminating ones not counted), MinAvailable the smallest
+	// status.availableReplicas.
+	MaxUnavailable int32 `json:"maxUnavailable"`
+	MaxReplicas    int32 `json:"maxReplicas"`
+	MinAvailable   int32 `json:"minAvailable"`
+	// Observations counts the status writes seen.
+	Observations int `json:"-"`
+}
+
+// MarshalJSON adds the times in seconds: started, completed (when complete)
+// and duration.
+func (r Rollout) MarshalJSON() ([]byte, error) {
+	type plain Rollout
+	out := struct {
+		plain
+		Started   float64  `json:"started"`
+		Completed *float64 `json:"completed,omitempty"`
+		Duration  *float64 `json:"duration,omitempty"`
+	}{plain: plain(r), Started: seconds(time.Duration(r.Started))}
+	if r.Complete {
+		c, d := seconds(time.Duration(r.Completed)), seconds(r.Completed.Sub(r.Started))
+		out.Completed, out.Duration = &c, &d
+	}
+	return json.Marshal(out)
+}
+
+// RolloutLine is one rollout as the summary prints it:
+//
+//	rollout default/web revision 2: started 1m, complete at 1m42s after 42s; max unavailable 2, min available 8, max pods 13
+func RolloutLine(r Rollout) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rollout %s revision %s: started %s, ", r.Deployment, r.Revision, FormatTime(time.Duration(r.Started)))
+	if r.Complete {
+		fmt.Fprintf(&b, "complete at %s after %s", FormatTime(time.Duration(r.Completed)), FormatTime(r.Completed.Sub(r.Started)))
+	} else {
+		b.WriteString("not complete")
+	}
+	fmt.Fprintf(&b, "; max unavailable %d, min available %d, max pods %d", r.MaxUnavailable, r.MinAvailable, r.MaxReplicas)
+	return b.String()
 }
 
 func (r *Run) epoch() time.Time {
@@ -71,6 +128,7 @@ type Summary struct {
 	StartupLatency    Latency   `json:"startupLatency"`
 	Pods              PodCounts `json:"pods"`
 	EventsFired       uint64    `json:"eventsFired"`
+	Rollouts          []Rollout `json:"rollouts"`
 	Warnings          []string  `json:"warnings"`
 }
 
@@ -135,6 +193,7 @@ func Summarize(r *Run) Summary {
 		StartupLatency:    NewLatency(r.StartupLatencies),
 		Pods:              PodCounts{Phases: map[string]int{}},
 		EventsFired:       r.EventsFired,
+		Rollouts:          append([]Rollout{}, r.Rollouts...),
 		Warnings:          append([]string{}, r.Warnings...),
 	}
 	for _, e := range r.Expectations {
@@ -206,6 +265,9 @@ func ExpectationLine(e Expectation) string {
 	if e.Within > 0 {
 		b.WriteString(" within " + FormatTime(e.Within))
 	}
+	if e.During > 0 {
+		b.WriteString(" during " + FormatTime(e.During))
+	}
 	b.WriteString("  " + e.For)
 	if e.Detail != "" {
 		if e.Passed {
@@ -265,6 +327,9 @@ func WriteTable(w io.Writer, r *Run) error {
 	b.WriteString(latencyText("pod startup latency", s.StartupLatency) + "\n")
 	fmt.Fprintf(&b, "pods: %d created, %d deleted, %d scheduled; at the end: %s\n",
 		s.Pods.Created, s.Pods.Deleted, s.Pods.Scheduled, phasesText(s.Pods.Phases))
+	for _, ro := range s.Rollouts {
+		b.WriteString(RolloutLine(ro) + "\n")
+	}
 	for _, warn := range s.Warnings {
 		b.WriteString("warning: " + warn + "\n")
 	}
@@ -276,6 +341,7 @@ type expectationJSON struct {
 	For    string  `json:"for"`
 	At     float64 `json:"at"`
 	Within float64 `json:"within,omitempty"`
+	During float64 `json:"during,omitempty"`
 	Passed bool    `json:"passed"`
 	Detail string  `json:"detail"`
 }
@@ -316,7 +382,7 @@ func WriteJSON(w io.Writer, r *Run) error {
 	}
 	for _, e := range r.Expectations {
 		out.Expectations = append(out.Expectations, expectationJSON{For: e.For, At: seconds(e.At),
-			Within: seconds(e.Within), Passed: e.Passed, Detail: e.Detail})
+			Within: seconds(e.Within), During: seconds(e.During), Passed: e.Passed, Detail: e.Detail})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

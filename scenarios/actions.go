@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/api"
+	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/report"
 	"github.com/kubesim/kubesim/sim"
 )
@@ -114,9 +115,14 @@ func (c *Cluster) apply(ao appliedObject) error {
 // expect schedules the check of one expectation: at e.At, then every
 // pollInterval until e.At+e.Within or until it holds.
 func (c *Cluster) expect(e *Expectation, out *report.Expectation, end sim.Time, r *report.Run) {
-	*out = report.Expectation{For: e.For, At: e.At.D(), Within: e.Within.D(), Detail: "not checked: the run ended first"}
+	*out = report.Expectation{For: e.For, At: e.At.D(), Within: e.Within.D(), During: e.During.D(),
+		Detail: "not checked: the run ended first"}
 	at := sim.Time(e.At)
 	if at > end {
+		return
+	}
+	if e.During > 0 {
+		c.expectInvariant(e, out, min(at.Add(e.During.D()), end), r)
 		return
 	}
 	deadline := min(at.Add(e.Within.D()), end)
@@ -134,4 +140,30 @@ func (c *Cluster) expect(e *Expectation, out *report.Expectation, end sim.Time, 
 		}
 	}
 	c.Engine.At(at, check)
+}
+
+// expectInvariant checks e at e.At and then at every change to an object of
+// its kind until the window closes; the first failure is kept. It watches
+// through a store observer, so checking adds no events to the run.
+func (c *Cluster) expectInvariant(e *Expectation, out *report.Expectation, until sim.Time, r *report.Run) {
+	at := sim.Time(e.At)
+	active := false
+	out.Passed, out.Detail = true, ""
+	check := func() {
+		if ok, detail := e.cond.eval(c.Store, namespaceOr(e.Namespace), r); !ok {
+			out.Passed, out.Detail, active = false, fmt.Sprintf("%s at %v", detail, c.Engine.Now()), false
+		}
+	}
+	c.Engine.At(at, func() { active = true; check() })
+	c.Engine.At(until, func() {
+		if active {
+			active = false
+			out.Detail = fmt.Sprintf("held from %v to %v", at, until)
+		}
+	})
+	c.Store.Observe(func(_ cluster.EventType, obj api.Object) {
+		if active && obj.Kind() == e.cond.kind {
+			check()
+		}
+	})
 }

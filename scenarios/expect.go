@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -25,6 +26,7 @@ type condition struct {
 	condType, condStatus string // condition=Type[=Status], status default "True"
 	path                 *jsonpath.JSONPath
 	pathText, value      string
+	op                   string // "=", or a numeric comparison: "!=", "<", "<=", ">", ">="
 	deleted, created     bool
 }
 
@@ -89,14 +91,30 @@ func parseCondition(s string) (condition, error) {
 	case strings.HasPrefix(clause, "jsonpath="):
 		expr := strings.TrimPrefix(clause, "jsonpath=")
 		end := strings.LastIndex(expr, "}")
-		if !strings.HasPrefix(expr, "{") || end < 0 || !strings.HasPrefix(expr[end+1:], "=") {
+		if !strings.HasPrefix(expr, "{") || end < 0 {
 			return c, fmt.Errorf("%q: want jsonpath={.PATH}=VALUE", clause)
 		}
+		rest := expr[end+1:]
+		for _, op := range []string{"<=", ">=", "!=", "=", "<", ">"} {
+			if strings.HasPrefix(rest, op) {
+				c.op, c.value = op, rest[len(op):]
+				break
+			}
+		}
+		if c.op == "" {
+			return c, fmt.Errorf("%q: want jsonpath={.PATH}=VALUE, or a comparison (<, <=, >, >=, !=) with a number", clause)
+		}
+		if _, err := strconv.ParseFloat(c.value, 64); c.op != "=" && err != nil {
+			return c, fmt.Errorf("%q: %s compares numbers; %q is not one", clause, c.op, c.value)
+		}
 		jp := jsonpath.New("expect")
+		// A status count at zero is omitted from the object: for numbers,
+		// a missing field reads as empty, and compare takes it as 0.
+		jp.AllowMissingKeys(c.op != "=")
 		if err := jp.Parse(expr[:end+1]); err != nil {
 			return c, fmt.Errorf("%q: %v", clause, err)
 		}
-		c.path, c.pathText, c.value = jp, expr[:end+1], expr[end+2:]
+		c.path, c.pathText = jp, expr[:end+1]
 	default:
 		return c, fmt.Errorf("%q: unknown condition; want condition=, jsonpath=, delete or create", clause)
 	}
@@ -142,7 +160,7 @@ func (c *condition) eval(s *cluster.Store, namespace string, r *report.Run) (boo
 	if c.condType != "" {
 		return true, fmt.Sprintf("condition %s=%s", c.condType, c.condStatus)
 	}
-	return true, fmt.Sprintf("%s=%s", c.pathText, c.value)
+	return true, fmt.Sprintf("%s%s%s", c.pathText, c.op, c.value)
 }
 
 func (c *condition) evalObject(o api.Object, r *report.Run) (bool, string) {
@@ -167,5 +185,32 @@ func (c *condition) evalObject(o api.Object, r *report.Run) (bool, string) {
 		return false, err.Error()
 	}
 	got := buf.String()
-	return got == c.value, fmt.Sprintf("%s is %q", c.pathText, got)
+	return compare(got, c.op, c.value), fmt.Sprintf("%s is %q", c.pathText, got)
+}
+
+// compare applies op: "=" compares strings, as kubectl wait does; the
+// others compare numbers (a kubesim extension), and fail on a non-number.
+func compare(got, op, want string) bool {
+	if op == "=" {
+		return got == want
+	}
+	g, err := strconv.ParseFloat(got, 64)
+	if got == "" {
+		g, err = 0, nil // an omitted status count is zero
+	}
+	w, _ := strconv.ParseFloat(want, 64)
+	if err != nil {
+		return false
+	}
+	switch op {
+	case "!=":
+		return g != w
+	case "<":
+		return g < w
+	case "<=":
+		return g <= w
+	case ">":
+		return g > w
+	}
+	return g >= w
 }

@@ -182,10 +182,13 @@ type NodeAction struct {
 }
 
 // Expectation is a `kubectl wait` condition checked on the virtual clock: it
-// must hold at At, or become true within Within after it.
+// must hold at At, or become true within Within after it. With During it is
+// an invariant instead: it must hold at At and after every change to the
+// objects it names until At+During.
 type Expectation struct {
 	At        Duration `json:"at"`
 	Within    Duration `json:"within,omitempty"`
+	During    Duration `json:"during,omitempty"`
 	For       string   `json:"for"`
 	Namespace string   `json:"namespace,omitempty"`
 	line      int

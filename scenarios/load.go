@@ -232,6 +232,12 @@ func (l *Loaded) validate(fsys fs.FS, d api.Document, w *api.Warnings) error {
 		if e.At.D() > sc.Spec.Duration.D() {
 			return fail(fmt.Sprintf("spec.expect[%d].at", i), "%v is after the end of the scenario (%v)", e.At.D(), sc.Spec.Duration.D())
 		}
+		if e.During > 0 && e.Within > 0 {
+			return fail(fmt.Sprintf("spec.expect[%d]", i), "within and during exclude each other")
+		}
+		if e.During > 0 && (c.deleted || c.created) {
+			return fail(fmt.Sprintf("spec.expect[%d].during", i), "an invariant needs condition= or jsonpath=")
+		}
 	}
 	return nil
 }

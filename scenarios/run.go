@@ -48,6 +48,7 @@ type Cluster struct {
 	Kubelets  *kubelet.Fleet
 	Scheduler *scheduler.Scheduler
 	latency   latencyTracker
+	rollouts  rolloutTracker
 }
 
 // NewCluster starts the control plane and data plane on a new engine.
@@ -62,6 +63,7 @@ func NewCluster(seed uint64, timing cluster.Timing) *Cluster {
 		start(store)
 	}
 	c.latency.watch(store)
+	c.rollouts.watch(store)
 	return c
 }
 
@@ -163,6 +165,7 @@ func (s *Session) Finish() *report.Run {
 	r.End = s.Engine.Now()
 	r.EventsFired = s.Engine.Fired()
 	r.SchedulingLatencies, r.StartupLatencies = s.latency.scheduling, s.latency.startup
+	r.Rollouts = s.rollouts.rollouts
 	return r
 }
 

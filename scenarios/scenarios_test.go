@@ -17,14 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func libraryNames(t *testing.T) []string {
 	t.Helper()
-	entries, err := fs.ReadDir(scenarios.Library, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
+	names := scenarios.LibraryFiles()
 	if len(names) < 3 {
 		t.Fatalf("library has %d scenarios, want at least 3", len(names))
 	}

@@ -217,16 +217,12 @@ func newScenariosCmd(stdout io.Writer) *cobra.Command {
 		Short: "List the built-in scenario library",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			entries, err := fs.ReadDir(scenarios.Library, ".")
-			if err != nil {
-				return err
-			}
-			for _, e := range entries {
-				l, err := scenarios.Load(scenarios.Library, e.Name())
+			for _, name := range scenarios.LibraryFiles() {
+				l, err := scenarios.Load(scenarios.Library, name)
 				if err != nil {
 					return &exitError{exitInvalid, err}
 				}
-				fmt.Fprintf(stdout, "%-16s %s\n", strings.TrimSuffix(e.Name(), ".yaml"), l.Scenario.Metadata.Description)
+				fmt.Fprintf(stdout, "%-26s %s\n", strings.TrimSuffix(name, ".yaml"), l.Scenario.Metadata.Description)
 			}
 			return nil
 		},
