@@ -312,6 +312,20 @@ func WriteTable(w io.Writer, r *Run) error {
 			}
 		}
 	}
+	writeSummary(&b, r)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteSummary writes the summary section alone (after a --watch view).
+func WriteSummary(w io.Writer, r *Run) error {
+	var b strings.Builder
+	writeSummary(&b, r)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeSummary(b *strings.Builder, r *Run) {
 	b.WriteString("\n== summary ==\n")
 	s := Summarize(r)
 	for _, e := range r.Expectations {
@@ -320,12 +334,12 @@ func WriteTable(w io.Writer, r *Run) error {
 	if len(r.Expectations) == 0 {
 		b.WriteString("no expectations\n")
 	} else {
-		fmt.Fprintf(&b, "%d passed, %d failed\n", s.Expectations.Passed, s.Expectations.Failed)
+		fmt.Fprintf(b, "%d passed, %d failed\n", s.Expectations.Passed, s.Expectations.Failed)
 	}
-	fmt.Fprintf(&b, "simulated %s, %d events fired\n", FormatTime(time.Duration(r.End)), s.EventsFired)
+	fmt.Fprintf(b, "simulated %s, %d events fired\n", FormatTime(time.Duration(r.End)), s.EventsFired)
 	b.WriteString(latencyText("scheduling latency", s.SchedulingLatency) + "\n")
 	b.WriteString(latencyText("pod startup latency", s.StartupLatency) + "\n")
-	fmt.Fprintf(&b, "pods: %d created, %d deleted, %d scheduled; at the end: %s\n",
+	fmt.Fprintf(b, "pods: %d created, %d deleted, %d scheduled; at the end: %s\n",
 		s.Pods.Created, s.Pods.Deleted, s.Pods.Scheduled, phasesText(s.Pods.Phases))
 	for _, ro := range s.Rollouts {
 		b.WriteString(RolloutLine(ro) + "\n")
@@ -333,8 +347,6 @@ func WriteTable(w io.Writer, r *Run) error {
 	for _, warn := range s.Warnings {
 		b.WriteString("warning: " + warn + "\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 type expectationJSON struct {

@@ -129,6 +129,8 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		output   string
 		events   string
 		progress bool
+		watch    bool
+		speed    float64
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FILE|NAME]",
@@ -157,6 +159,16 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 			if cmd.Flags().Changed("seed") {
 				opts.Seed = &seed
 			}
+			if watch {
+				if output != "table" {
+					return &exitError{exitInvalid, errors.New("--watch shows a table view; it cannot be combined with -o json")}
+				}
+				r, err := watchRun(l, opts, stdout, speed)
+				if err != nil {
+					return err
+				}
+				return expectationsHeld(r)
+			}
 			if progress && isTerminal(stderr) {
 				opts.Progress = progressBar(stderr)
 			}
@@ -177,12 +189,7 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 			if err != nil {
 				return &exitError{exitInvalid, err}
 			}
-			for _, e := range r.Expectations {
-				if !e.Passed {
-					return &exitError{exitExpectation, errors.New("an expectation failed")}
-				}
-			}
-			return nil
+			return expectationsHeld(r)
 		},
 	}
 	f := cmd.Flags()
@@ -191,7 +198,54 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
 	f.StringVar(&events, "events", "", "also write the event log to FILE as JSON lines")
 	f.BoolVar(&progress, "progress", true, "show a progress bar on stderr when it is a terminal")
+	f.BoolVar(&watch, "watch", false, "classroom view: pod changes, events and a node map as the run goes, then the summary")
+	f.Float64Var(&speed, "speed", 0, "with --watch, replay at this many virtual seconds per wall second (0: as fast as possible)")
 	return cmd
+}
+
+func expectationsHeld(r *report.Run) error {
+	for _, e := range r.Expectations {
+		if !e.Passed {
+			return &exitError{exitExpectation, errors.New("an expectation failed")}
+		}
+	}
+	return nil
+}
+
+// watchStep is the virtual time between two updates of the --watch view.
+const watchStep = time.Second
+
+// watchRun runs the scenario in steps of watchStep, printing the classroom
+// view after each, paced to speed virtual seconds per wall second. The view
+// only observes the store, so the run is the one `kubesim run` makes.
+func watchRun(l *scenarios.Loaded, opts scenarios.Options, stdout io.Writer, speed float64) (*report.Run, error) {
+	if speed < 0 {
+		return nil, &exitError{exitInvalid, fmt.Errorf("--speed %v: must not be negative", speed)}
+	}
+	s, err := l.Start(opts)
+	if err != nil {
+		return nil, &exitError{exitInvalid, err}
+	}
+	color := isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
+	w := report.NewWatch(s.Store, l.Epoch, color, 5*time.Second)
+	start := time.Now()
+	for t := sim.Time(0); ; t += sim.Time(watchStep) {
+		t = min(t, s.End)
+		if err := s.RunUntil(t); err != nil {
+			return nil, &exitError{exitInvalid, err}
+		}
+		if err := w.Flush(stdout, t); err != nil {
+			return nil, err
+		}
+		if speed > 0 {
+			time.Sleep(time.Until(start.Add(time.Duration(float64(t) / speed))))
+		}
+		if t == s.End {
+			break
+		}
+	}
+	r := s.Finish()
+	return r, report.WriteSummary(stdout, r)
 }
 
 func newValidateCmd(stdout, stderr io.Writer) *cobra.Command {

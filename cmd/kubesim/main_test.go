@@ -66,3 +66,43 @@ func TestExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchDoesNotChangeTheRun: the classroom view only observes. Its
+// summary equals the plain run's, its output is the same twice, and it shows
+// the pod deleted by the timeline and its replacement.
+func TestWatchDoesNotChangeTheRun(t *testing.T) {
+	for _, name := range []string{"self-healing", "rolling-update"} {
+		var plain, watched, again bytes.Buffer
+		if code := run([]string{"run", name}, &plain, &bytes.Buffer{}); code != 0 {
+			t.Fatalf("%s: plain run exit %d", name, code)
+		}
+		if code := run([]string{"run", name, "--watch"}, &watched, &bytes.Buffer{}); code != 0 {
+			t.Fatalf("%s: watched run exit %d", name, code)
+		}
+		run([]string{"run", name, "--watch"}, &again, &bytes.Buffer{})
+		if !bytes.Equal(watched.Bytes(), again.Bytes()) {
+			t.Errorf("%s: two --watch runs differ", name)
+		}
+		summary := func(b *bytes.Buffer) string {
+			_, s, _ := strings.Cut(b.String(), "== summary ==")
+			return s
+		}
+		if summary(&plain) == "" || summary(&plain) != summary(&watched) {
+			t.Errorf("%s: summaries differ\nplain:%s\nwatch:%s", name, summary(&plain), summary(&watched))
+		}
+		view, _, _ := strings.Cut(watched.String(), "== summary ==")
+		for _, want := range []string{"Terminating", "Running", "── nodes at", "R"} {
+			if !strings.Contains(view, want) {
+				t.Errorf("%s: watch view lacks %q", name, want)
+			}
+		}
+		for _, line := range strings.Split(view, "\n") {
+			if n := len([]rune(line)); n > 80 {
+				t.Errorf("%s: line of %d columns: %q", name, n, line)
+			}
+		}
+	}
+	if code := run([]string{"run", "--watch", "-o", "json"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+		t.Errorf("--watch -o json: exit %d, want 2", code)
+	}
+}
