@@ -24,7 +24,7 @@ var allowed = map[string][]string{
 	"scheduler":   {"cluster", "api", "sim", "scheduler"},
 	"controllers": {"controllers", "cluster", "api", "sim"},
 	"workloads":   {"cluster", "api", "sim"},
-	"report":      {"cluster", "api", "sim"},
+	"report":      {"workloads", "cluster", "api", "sim"},
 	"scenarios":   {"report", "workloads", "controllers", "scheduler", "cluster", "api", "sim"},
 	// server is `kubesim serve`: like cmd it lives at the wall-clock
 	// boundary (it paces a run to wall time and serves HTTP), so it may use

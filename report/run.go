@@ -15,6 +15,7 @@ import (
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/workloads"
 )
 
 // Expectation is the outcome of one scenario expectation: For is the
@@ -50,6 +51,10 @@ type Run struct {
 	// Rollouts are the Deployment revisions rolled out, in the order they
 	// started.
 	Rollouts []Rollout
+	// Recovery is each Deployment's self-healing record; Drains the node
+	// drains the timeline ran, in the order they finished.
+	Recovery []workloads.WorkloadRecovery
+	Drains   []*workloads.DrainResult
 }
 
 // Rollout is one Deployment revision's rollout as the Deployment's status
@@ -124,12 +129,24 @@ type Summary struct {
 	Expectations ExpectationCounts `json:"expectations"`
 	// SchedulingLatency and StartupLatency are percentiles of
 	// Run.SchedulingLatencies and Run.StartupLatencies.
-	SchedulingLatency Latency   `json:"schedulingLatency"`
-	StartupLatency    Latency   `json:"startupLatency"`
-	Pods              PodCounts `json:"pods"`
-	EventsFired       uint64    `json:"eventsFired"`
-	Rollouts          []Rollout `json:"rollouts"`
-	Warnings          []string  `json:"warnings"`
+	SchedulingLatency Latency                      `json:"schedulingLatency"`
+	StartupLatency    Latency                      `json:"startupLatency"`
+	Pods              PodCounts                    `json:"pods"`
+	EventsFired       uint64                       `json:"eventsFired"`
+	Rollouts          []Rollout                    `json:"rollouts"`
+	Recovery          []workloads.WorkloadRecovery `json:"recovery"`
+	Drains            []DrainJSON                  `json:"drains,omitempty"`
+	Warnings          []string                     `json:"warnings"`
+}
+
+// DrainJSON is one node drain in the summary.
+type DrainJSON struct {
+	Node     string   `json:"node"`
+	Started  float64  `json:"started"`
+	Finished float64  `json:"finished"`
+	Drained  bool     `json:"drained"`
+	Error    string   `json:"error,omitempty"`
+	Log      []string `json:"log"`
 }
 
 // ExpectationCounts counts passed and failed expectations.
@@ -194,6 +211,7 @@ func Summarize(r *Run) Summary {
 		Pods:              PodCounts{Phases: map[string]int{}},
 		EventsFired:       r.EventsFired,
 		Rollouts:          append([]Rollout{}, r.Rollouts...),
+		Recovery:          append([]workloads.WorkloadRecovery{}, r.Recovery...),
 		Warnings:          append([]string{}, r.Warnings...),
 	}
 	for _, e := range r.Expectations {
@@ -219,8 +237,56 @@ func Summarize(r *Run) Summary {
 			return true
 		})
 	}
+	for _, d := range r.Drains {
+		dj := DrainJSON{Node: d.Node, Started: seconds(time.Duration(d.Started)), Drained: d.Drained, Log: []string{}}
+		if d.Done {
+			dj.Finished = seconds(time.Duration(d.Finished))
+		}
+		if d.Err != nil {
+			dj.Error = d.Err.Error()
+		}
+		for _, l := range d.Log {
+			dj.Log = append(dj.Log, FormatTime(time.Duration(l.Time))+" "+l.Text)
+		}
+		s.Drains = append(s.Drains, dj)
+	}
 	return s
 }
+
+// recoveryLine is one Deployment's self-healing record as the summary
+// prints it:
+//
+//	recovery default/web: 2 disruptions, recovered in 6m5s max (mean 3m10s); available 93.1% of 9m50s
+func recoveryLine(w workloads.WorkloadRecovery) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "recovery %s/%s: ", w.Namespace, w.Name)
+	switch {
+	case w.Ready == nil:
+		b.WriteString("never had all replicas available")
+		return b.String()
+	case w.Disruptions == 0:
+		b.WriteString("no disruptions")
+	default:
+		fmt.Fprintf(&b, "%d disruption(s)", w.Disruptions)
+		if len(w.RecoverySeconds) > 0 {
+			fmt.Fprintf(&b, ", recovered in %s max (mean %s)", FormatTime(secondsDuration(w.MaxRecoverySeconds)),
+				FormatTime(secondsDuration(w.MeanRecoverySeconds)))
+		}
+		if unrecovered := w.Disruptions - len(w.RecoverySeconds); unrecovered > 0 {
+			fmt.Fprintf(&b, ", %d not recovered", unrecovered)
+		}
+	}
+	fmt.Fprintf(&b, "; all %d available %.1f%% of %s", w.DesiredReplicas, 100*w.Availability, FormatTime(secondsDuration(w.ObservedSeconds)))
+	if w.PDBAvailability != nil {
+		fmt.Fprintf(&b, ", at least %d (PDB %s) %.1f%%", w.PDBMinAvailable, w.PDB, 100**w.PDBAvailability)
+	}
+	if w.PendingPodSeconds > 0 {
+		fmt.Fprintf(&b, "; %s pod-time Pending", FormatTime(secondsDuration(w.PendingPodSeconds)))
+	}
+	return b.String()
+}
+
+func secondsDuration(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // phaseOrder is the order phases are printed in; others follow by name.
 var phaseOrder = []corev1.PodPhase{corev1.PodPending, corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed,
@@ -343,6 +409,14 @@ func writeSummary(b *strings.Builder, r *Run) {
 		s.Pods.Created, s.Pods.Deleted, s.Pods.Scheduled, phasesText(s.Pods.Phases))
 	for _, ro := range s.Rollouts {
 		b.WriteString(RolloutLine(ro) + "\n")
+	}
+	for _, w := range s.Recovery {
+		b.WriteString(recoveryLine(w) + "\n")
+	}
+	for _, d := range s.Drains {
+		for _, l := range d.Log {
+			b.WriteString("drain " + d.Node + ": " + l + "\n")
+		}
 	}
 	for _, warn := range s.Warnings {
 		b.WriteString("warning: " + warn + "\n")

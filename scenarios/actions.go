@@ -8,6 +8,7 @@ import (
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/report"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/workloads"
 )
 
 // Component is the event source of timeline actions that a user would have
@@ -93,6 +94,28 @@ func (c *Cluster) act(a *Action) error {
 		return setPaused(s, a.RolloutPause, true)
 	case a.RolloutResume != nil:
 		return setPaused(s, a.RolloutResume, false)
+	case a.PartitionNode != nil:
+		return c.Kubelets.Partition(a.PartitionNode.Name)
+	case a.FailZone != nil:
+		_, err := workloads.FailZone(s, c.Kubelets, a.FailZone.Zone)
+		return err
+	case a.RecoverZone != nil:
+		_, err := workloads.RecoverZone(s, c.Kubelets, a.RecoverZone.Zone)
+		return err
+	case a.Cordon != nil:
+		_, err := workloads.Cordon(s, a.Cordon.Name)
+		return err
+	case a.Uncordon != nil:
+		_, err := workloads.Uncordon(s, a.Uncordon.Name)
+		return err
+	case a.Drain != nil:
+		d, err := workloads.Drain(s, a.Drain.Node, a.Drain.DrainOptions, nil)
+		if d != nil {
+			c.drains = append(c.drains, d)
+		}
+		return err
+	case a.KillContainer != nil:
+		return c.killContainers(a.KillContainer)
 	}
 	return nil
 }
@@ -166,4 +189,36 @@ func (c *Cluster) expectInvariant(e *Expectation, out *report.Expectation, until
 			check()
 		}
 	})
+}
+
+// killContainers kills the container in the first Count running pods that
+// match, in name order.
+func (c *Cluster) killContainers(k *KillContainerAction) error {
+	sel, _ := parseSelector(k.Selector)
+	count := max(k.Count, 1)
+	code := int32(137)
+	if k.ExitCode != nil {
+		code = *k.ExitCode
+	}
+	var victims []*api.Pod
+	c.Store.List(api.KindPod, namespaceOr(k.Namespace), func(o api.Object) bool {
+		p := o.(*api.Pod)
+		if !p.Deleting && p.NodeName != "" && sel.Matches(p.Labels) {
+			victims = append(victims, p)
+		}
+		return len(victims) < count
+	})
+	if len(victims) == 0 {
+		return fmt.Errorf("no bound pods match %q", k.Selector)
+	}
+	for _, p := range victims {
+		container := k.Container
+		if container == "" {
+			container = p.Spec.Containers[0].Name
+		}
+		if err := c.Kubelets.KillContainer(p.Namespace, p.Name, container, code); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/kubesim/kubesim/workloads"
 )
 
 // APIVersion and Kind of the Scenario document.
@@ -38,11 +40,19 @@ type Spec struct {
 	// StartTime is the virtual clock's epoch (RFC 3339), for timestamps.
 	StartTime string `json:"startTime,omitempty"`
 	// Manifests are files of Kubernetes manifests, relative to the scenario.
-	Manifests []string      `json:"manifests,omitempty"`
-	Nodes     []NodePool    `json:"nodes,omitempty"`
-	Timing    *TimingSpec   `json:"timing,omitempty"`
-	Timeline  []Action      `json:"timeline,omitempty"`
-	Expect    []Expectation `json:"expect,omitempty"`
+	Manifests []string    `json:"manifests,omitempty"`
+	Nodes     []NodePool  `json:"nodes,omitempty"`
+	Timing    *TimingSpec `json:"timing,omitempty"`
+	// Faults are random failures drawn over the whole run.
+	Faults   *FaultsSpec   `json:"faults,omitempty"`
+	Timeline []Action      `json:"timeline,omitempty"`
+	Expect   []Expectation `json:"expect,omitempty"`
+}
+
+// FaultsSpec starts stochastic fault processes at time 0.
+type FaultsSpec struct {
+	NodeCrashes      *workloads.NodeCrashes      `json:"nodeCrashes,omitempty"`
+	ContainerCrashes *workloads.ContainerCrashes `json:"containerCrashes,omitempty"`
 }
 
 // NodePool creates count nodes named namePrefix-1 … namePrefix-count.
@@ -91,9 +101,17 @@ type Action struct {
 	RolloutUndo   *RolloutUndoAction `json:"rolloutUndo,omitempty"`
 	RolloutPause  *DeploymentRef     `json:"rolloutPause,omitempty"`
 	RolloutResume *DeploymentRef     `json:"rolloutResume,omitempty"`
-	line          int                // for errors
-	kind          string             // which action is set
-	apply         []appliedObject    // decoded manifests of an apply
+	// Node and container faults, and node maintenance as kubectl does it.
+	PartitionNode *NodeAction          `json:"partitionNode,omitempty"`
+	FailZone      *ZoneAction          `json:"failZone,omitempty"`
+	RecoverZone   *ZoneAction          `json:"recoverZone,omitempty"`
+	Cordon        *NodeAction          `json:"cordon,omitempty"`
+	Uncordon      *NodeAction          `json:"uncordon,omitempty"`
+	Drain         *DrainAction         `json:"drain,omitempty"`
+	KillContainer *KillContainerAction `json:"killContainer,omitempty"`
+	line          int                  // for errors
+	kind          string               // which action is set
+	apply         []appliedObject      // decoded manifests of an apply
 }
 
 // actionKinds are the json names of Action's action fields, in field
@@ -121,6 +139,29 @@ func (a *Action) setKinds() []string {
 		}
 	}
 	return out
+}
+
+// ZoneAction names a zone: the nodes labelled topology.kubernetes.io/zone.
+type ZoneAction struct {
+	Zone string `json:"zone"`
+}
+
+// DrainAction is `kubectl drain NODE` with its flags.
+type DrainAction struct {
+	Node string `json:"node"`
+	workloads.DrainOptions
+}
+
+// KillContainerAction ends a container's process in count pods matching
+// selector (default 1), in name order, with exitCode (default 137, SIGKILL):
+// the kubelet then applies the pod's restart policy.
+type KillContainerAction struct {
+	Selector  string `json:"selector"`
+	Namespace string `json:"namespace,omitempty"`
+	Count     int    `json:"count,omitempty"`
+	// Container defaults to the pod's first container.
+	Container string `json:"container,omitempty"`
+	ExitCode  *int32 `json:"exitCode,omitempty"`
 }
 
 // DeploymentRef names a deployment, in namespace (default "default").

@@ -217,6 +217,18 @@ func (l *Loaded) validate(fsys fs.FS, d api.Document, w *api.Warnings) error {
 	if err := l.applyTiming(fail); err != nil {
 		return err
 	}
+	if f := sc.Spec.Faults; f != nil {
+		if f.NodeCrashes != nil {
+			if err := f.NodeCrashes.Validate(); err != nil {
+				return fail("spec.faults.nodeCrashes", "%v", err)
+			}
+		}
+		if f.ContainerCrashes != nil {
+			if err := f.ContainerCrashes.Validate(); err != nil {
+				return fail("spec.faults.containerCrashes", "%v", err)
+			}
+		}
+	}
 	for i := range sc.Spec.Timeline {
 		if err := l.validateAction(fsys, dir, i, w, fail); err != nil {
 			return err
@@ -331,6 +343,25 @@ func (l *Loaded) validateAction(fsys fs.FS, dir string, i int, w *api.Warnings, 
 		}
 		if a.RolloutUndo.ToRevision < 0 {
 			return fail(f+".rolloutUndo.toRevision", "must not be negative")
+		}
+	case a.PartitionNode != nil || a.Cordon != nil || a.Uncordon != nil:
+		if ref := cmp.Or(a.PartitionNode, a.Cordon, a.Uncordon); ref.Name == "" {
+			return fail(f+"."+a.kind+".name", "required")
+		}
+	case a.FailZone != nil || a.RecoverZone != nil:
+		if ref := cmp.Or(a.FailZone, a.RecoverZone); ref.Zone == "" {
+			return fail(f+"."+a.kind+".zone", "required")
+		}
+	case a.Drain != nil:
+		if a.Drain.Node == "" {
+			return fail(f+".drain.node", "required")
+		}
+	case a.KillContainer != nil:
+		if _, err := parseSelector(a.KillContainer.Selector); err != nil || a.KillContainer.Selector == "" {
+			return fail(f+".killContainer.selector", "want a label selector such as app=web")
+		}
+		if a.KillContainer.Count < 0 {
+			return fail(f+".killContainer.count", "must not be negative")
 		}
 	case a.RolloutPause != nil || a.RolloutResume != nil:
 		if ref := cmp.Or(a.RolloutPause, a.RolloutResume); ref.Deployment == "" {

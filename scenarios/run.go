@@ -11,11 +11,13 @@ import (
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/cluster/kubelet"
 	"github.com/kubesim/kubesim/controllers/deployment"
+	"github.com/kubesim/kubesim/controllers/disruption"
 	"github.com/kubesim/kubesim/controllers/garbagecollector"
 	"github.com/kubesim/kubesim/controllers/replicaset"
 	"github.com/kubesim/kubesim/report"
 	"github.com/kubesim/kubesim/scheduler"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/workloads"
 )
 
 // controllerFactories start kube-controller-manager's controllers; a new
@@ -24,6 +26,7 @@ var controllerFactories = []func(*cluster.Store){
 	func(s *cluster.Store) { replicaset.New(s) },
 	func(s *cluster.Store) { deployment.New(s) },
 	func(s *cluster.Store) { garbagecollector.New(s) },
+	func(s *cluster.Store) { disruption.New(s) },
 }
 
 // MaxEvents bounds a run: a scenario that fires more events is looping.
@@ -49,6 +52,8 @@ type Cluster struct {
 	Scheduler *scheduler.Scheduler
 	latency   latencyTracker
 	rollouts  rolloutTracker
+	recovery  *workloads.RecoveryTracker
+	drains    []*workloads.DrainResult
 }
 
 // NewCluster starts the control plane and data plane on a new engine.
@@ -64,6 +69,7 @@ func NewCluster(seed uint64, timing cluster.Timing) *Cluster {
 	}
 	c.latency.watch(store)
 	c.rollouts.watch(store)
+	c.recovery = workloads.NewRecoveryTracker(store)
 	return c
 }
 
@@ -118,6 +124,11 @@ func (l *Loaded) Start(o Options) (*Session, error) {
 	if err := c.createInitial(l); err != nil {
 		return nil, err
 	}
+	if f := l.Scenario.Spec.Faults; f != nil {
+		if err := c.startFaults(f); err != nil {
+			return nil, err
+		}
+	}
 	for i := range l.Scenario.Spec.Timeline {
 		a := &l.Scenario.Spec.Timeline[i]
 		if sim.Time(a.At) <= end {
@@ -166,7 +177,24 @@ func (s *Session) Finish() *report.Run {
 	r.EventsFired = s.Engine.Fired()
 	r.SchedulingLatencies, r.StartupLatencies = s.latency.scheduling, s.latency.startup
 	r.Rollouts = s.rollouts.rollouts
+	r.Recovery = s.recovery.Summary(r.End)
+	r.Drains = s.drains
 	return r
+}
+
+// startFaults starts the stochastic fault processes.
+func (c *Cluster) startFaults(f *FaultsSpec) error {
+	if f.NodeCrashes != nil {
+		if _, err := f.NodeCrashes.Start(c.Store, c.Kubelets); err != nil {
+			return &InputError{fmt.Errorf("spec.faults.nodeCrashes: %w", err)}
+		}
+	}
+	if f.ContainerCrashes != nil {
+		if _, err := f.ContainerCrashes.Start(c.Store, c.Kubelets); err != nil {
+			return &InputError{fmt.Errorf("spec.faults.containerCrashes: %w", err)}
+		}
+	}
+	return nil
 }
 
 // createInitial creates the node pools and the scenario's objects at time 0:
