@@ -516,3 +516,18 @@ type Lease struct {
 }
 
 func (*Lease) Kind() Kind { return KindLease }
+
+// TaintTimeEpoch is the wall-clock instant that stands for virtual time 0
+// in API fields that hold a metav1.Time written inside a run (a taint's
+// timeAdded): the store has no epoch, so such a field is TaintTimeEpoch +
+// virtual time, and output rebases it on the scenario's start time.
+var TaintTimeEpoch = time.Unix(0, 0).UTC()
+
+// TimeAdded is the timeAdded of a taint added at virtual time now.
+func TimeAdded(now sim.Time) *metav1.Time {
+	t := metav1.NewTime(TaintTimeEpoch.Add(time.Duration(now)))
+	return &t
+}
+
+// VirtualTime is the virtual time a timeAdded written by TimeAdded stands for.
+func VirtualTime(t *metav1.Time) sim.Time { return sim.Time(t.Sub(TaintTimeEpoch)) }

@@ -319,14 +319,19 @@ func apiNode(n *api.Node, epoch time.Time) *corev1.Node {
 	out := &corev1.Node{TypeMeta: typeMeta(api.KindNode), ObjectMeta: objectMeta(&n.ObjectMeta, epoch)}
 	out.Spec.Unschedulable = n.Unschedulable
 	for i := range n.Taints {
-		out.Spec.Taints = append(out.Spec.Taints, *n.Taints[i].DeepCopy())
+		t := *n.Taints[i].DeepCopy()
+		if t.TimeAdded != nil { // written on the virtual clock: rebase on the epoch
+			ta := timestamp(epoch, api.VirtualTime(t.TimeAdded))
+			t.TimeAdded = &ta
+		}
+		out.Spec.Taints = append(out.Spec.Taints, t)
 	}
 	out.Status.Capacity = resourceList(n.Capacity, true)
 	out.Status.Allocatable = resourceList(n.Allocatable, true)
 	for _, c := range n.Conditions {
 		out.Status.Conditions = append(out.Status.Conditions, corev1.NodeCondition{
 			Type: corev1.NodeConditionType(c.Type), Status: c.Status,
-			LastHeartbeatTime:  timestamp(epoch, max(c.LastUpdate, c.LastTransition)),
+			LastHeartbeatTime:  timestamp(epoch, c.LastUpdate),
 			LastTransitionTime: timestamp(epoch, c.LastTransition), Reason: c.Reason, Message: c.Message})
 	}
 	if n.InternalIP != "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
+	"github.com/kubesim/kubesim/report/metrics"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/workloads"
 )
@@ -55,6 +56,8 @@ type Run struct {
 	// drains the timeline ran, in the order they finished.
 	Recovery []workloads.WorkloadRecovery
 	Drains   []*workloads.DrainResult
+	// Metrics holds the sampled metrics when the run recorded them.
+	Metrics *metrics.Sampler
 }
 
 // Rollout is one Deployment revision's rollout as the Deployment's status

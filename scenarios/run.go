@@ -13,8 +13,11 @@ import (
 	"github.com/kubesim/kubesim/controllers/deployment"
 	"github.com/kubesim/kubesim/controllers/disruption"
 	"github.com/kubesim/kubesim/controllers/garbagecollector"
+	"github.com/kubesim/kubesim/controllers/nodelifecycle"
 	"github.com/kubesim/kubesim/controllers/replicaset"
+	"github.com/kubesim/kubesim/controllers/tainteviction"
 	"github.com/kubesim/kubesim/report"
+	"github.com/kubesim/kubesim/report/metrics"
 	"github.com/kubesim/kubesim/scheduler"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/workloads"
@@ -27,6 +30,8 @@ var controllerFactories = []func(*cluster.Store){
 	func(s *cluster.Store) { deployment.New(s) },
 	func(s *cluster.Store) { garbagecollector.New(s) },
 	func(s *cluster.Store) { disruption.New(s) },
+	func(s *cluster.Store) { nodelifecycle.New(s) },
+	func(s *cluster.Store) { tainteviction.New(s) },
 }
 
 // MaxEvents bounds a run: a scenario that fires more events is looping.
@@ -41,6 +46,9 @@ type Options struct {
 	// AfterEvent, if set, is called after every simulation event with the
 	// cluster (invariant checks in tests).
 	AfterEvent func(*Cluster)
+	// Metrics, when set, records metrics on the virtual clock (--metrics,
+	// --plot).
+	Metrics *metrics.Options
 }
 
 // Cluster is a running simulation: the engine, the store and the
@@ -139,7 +147,17 @@ func (l *Loaded) Start(o Options) (*Session, error) {
 	for i := range l.Scenario.Spec.Expect {
 		c.expect(&l.Scenario.Spec.Expect[i], &r.Expectations[i], end, r)
 	}
-	if o.AfterEvent != nil {
+	if o.Metrics != nil {
+		mo := *o.Metrics
+		mo.Sources = append(append([]metrics.Source(nil), mo.Sources...), schedulerMetrics{c.Scheduler})
+		r.Metrics = metrics.NewWithOptions(c.Store, mo) // takes the initial objects from the store
+	}
+	switch m := r.Metrics; {
+	case m != nil && o.AfterEvent != nil:
+		c.Engine.SetAfterEvent(func() { m.AfterEvent(); o.AfterEvent(c) })
+	case m != nil:
+		c.Engine.SetAfterEvent(m.AfterEvent)
+	case o.AfterEvent != nil:
 		c.Engine.SetAfterEvent(func() { o.AfterEvent(c) })
 	}
 	return &Session{Cluster: c, End: end, report: r, name: fmt.Sprintf("scenario %s (seed %d)", l.Scenario.Metadata.Name, seed)}, nil
@@ -174,6 +192,9 @@ func (s *Session) runTo(end sim.Time, progress func(now, end sim.Time)) error {
 func (s *Session) Finish() *report.Run {
 	r := s.report
 	r.End = s.Engine.Now()
+	if r.Metrics != nil {
+		r.Metrics.Flush(r.End)
+	}
 	r.EventsFired = s.Engine.Fired()
 	r.SchedulingLatencies, r.StartupLatencies = s.latency.scheduling, s.latency.startup
 	r.Rollouts = s.rollouts.rollouts

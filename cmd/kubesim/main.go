@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kubesim/kubesim/report"
+	"github.com/kubesim/kubesim/report/metrics"
 	"github.com/kubesim/kubesim/scenarios"
 	"github.com/kubesim/kubesim/sim"
 )
@@ -131,6 +132,9 @@ func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
 		progress bool
 		watch    bool
 		speed    float64
+		// --metrics, --metrics-interval, --plot
+		metricsFile, plotDir string
+		metricsInterval      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "run [FILE|NAME]",
@@ -159,6 +163,18 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 			if cmd.Flags().Changed("seed") {
 				opts.Seed = &seed
 			}
+			var format metrics.Format
+			if metricsFile != "" {
+				if format, err = metrics.FormatFor(metricsFile); err != nil {
+					return &exitError{exitInvalid, err}
+				}
+			}
+			if metricsInterval <= 0 {
+				return &exitError{exitInvalid, fmt.Errorf("--metrics-interval %v: want a positive duration", metricsInterval)}
+			}
+			if metricsFile != "" || plotDir != "" {
+				opts.Metrics = &metrics.Options{Interval: metricsInterval}
+			}
 			if watch {
 				if output != "table" {
 					return &exitError{exitInvalid, errors.New("--watch shows a table view; it cannot be combined with -o json")}
@@ -181,6 +197,21 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 					return &exitError{exitInvalid, err}
 				}
 			}
+			if metricsFile != "" {
+				if err := writeFile(metricsFile, func(w io.Writer) error { return r.Metrics.Write(w, format, r.Epoch) }); err != nil {
+					return &exitError{exitInvalid, err}
+				}
+			}
+			if plotDir != "" {
+				if err := os.MkdirAll(plotDir, 0o755); err != nil {
+					return &exitError{exitInvalid, err}
+				}
+				if err := r.Metrics.WritePlots(func(name string) (io.WriteCloser, error) {
+					return os.Create(filepath.Join(plotDir, name))
+				}); err != nil {
+					return &exitError{exitInvalid, err}
+				}
+			}
 			if output == "json" {
 				err = report.WriteJSON(stdout, r)
 			} else {
@@ -198,6 +229,9 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
 	f.StringVarP(&output, "output", "o", "table", "output format: table or json")
 	f.StringVar(&events, "events", "", "also write the event log to FILE as JSON lines")
 	f.BoolVar(&progress, "progress", true, "show a progress bar on stderr when it is a terminal")
+	f.StringVar(&metricsFile, "metrics", "", "write metrics sampled on the virtual clock to FILE (.csv, .jsonl, or .om: OpenMetrics for promtool tsdb create-blocks-from openmetrics)")
+	f.DurationVar(&metricsInterval, "metrics-interval", metrics.DefaultInterval, "virtual time between two metric samples")
+	f.StringVar(&plotDir, "plot", "", "write timeline plots (SVG and PNG) to DIR")
 	f.BoolVar(&watch, "watch", false, "classroom view: pod changes, events and a node map as the run goes, then the summary")
 	f.Float64Var(&speed, "speed", 0, "with --watch, replay at this many virtual seconds per wall second (0: as fast as possible)")
 	return cmd
