@@ -61,7 +61,7 @@ func BenchmarkSchedulingThroughput(b *testing.B) {
 			var ms runtime.MemStats
 			for b.Loop() {
 				b.StopTimer()
-				c := scenarios.NewCluster(1, cluster.DefaultTiming())
+				c := scenarios.NewCluster(1, cluster.DefaultTiming(), nil)
 				for i := 0; i < n; i++ {
 					node := &api.Node{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("node-%d", i)},
 						Allocatable: api.Resources{MilliCPU: 32000, MemoryBytes: 128 << 30, Pods: 110}}

@@ -299,6 +299,19 @@ type ContainerStatus struct {
 	StartedAt    sim.Time
 	FinishedAt   sim.Time
 	ExitCode     int32
+	// Message is state.waiting.message (a back-off or a pull error).
+	Message string
+	// LastTerminated is lastState.terminated: the instance before the
+	// current one, nil before the first restart. It is shared, never
+	// modified once set.
+	LastTerminated *ContainerTermination
+}
+
+// ContainerTermination is a finished container instance.
+type ContainerTermination struct {
+	ExitCode              int32
+	Reason                string
+	StartedAt, FinishedAt sim.Time
 }
 
 // Pod condition types in the order the kubelet reports them.

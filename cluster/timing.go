@@ -58,16 +58,58 @@ type Timing struct {
 	// PreStop is the run time of an exec or httpGet preStop hook (a sleep
 	// hook takes exactly its seconds).
 	PreStop time.Duration `yaml:"preStop"`
+	// ImagePullError is how long a pull that fails (ImageBehavior.PullError)
+	// takes to fail: the registry answers an error, nothing is downloaded.
+	ImagePullError Delay `yaml:"imagePullError"`
+
+	// NodeLeaseDuration is the kubelet's nodeLeaseDurationSeconds: the
+	// Lease's spec.leaseDurationSeconds, renewed every quarter of it
+	// (pkg/kubelet/kubelet.go nodeLeaseRenewIntervalFraction). Zero means
+	// DefaultNodeLeaseDuration.
+	NodeLeaseDuration time.Duration `yaml:"nodeLeaseDuration"`
+	// NodeStatusUpdateFrequency is how often the kubelet computes its node
+	// status, posting it when it changed. Zero means
+	// DefaultNodeStatusUpdateFrequency.
+	NodeStatusUpdateFrequency time.Duration `yaml:"nodeStatusUpdateFrequency"`
+	// NodeStatusReportFrequency is how often the kubelet posts an unchanged
+	// status (its heartbeat in the Ready condition). Zero means
+	// DefaultNodeStatusReportFrequency.
+	NodeStatusReportFrequency time.Duration `yaml:"nodeStatusReportFrequency"`
+	// HeartbeatJitter is the jitter factor of the kubelet's heartbeat loops
+	// (wait.JitterUntil: each wait is period × (1 + HeartbeatJitter × U[0,1)),
+	// upstream 0.04). When it is positive, the post after a status change
+	// also draws upstream's random offset of ±50% of NodeStatusReportFrequency
+	// for the next unchanged post (kubelet_node_status.go calculateDelay).
+	// Zero makes heartbeats exactly periodic.
+	HeartbeatJitter float64 `yaml:"heartbeatJitter"`
 }
 
+// Kubelet heartbeat defaults (pkg/kubelet/apis/config/v1beta1/defaults.go).
+const (
+	DefaultNodeLeaseDuration         = 40 * time.Second
+	DefaultNodeStatusUpdateFrequency = 10 * time.Second
+	DefaultNodeStatusReportFrequency = 5 * time.Minute
+	// DefaultHeartbeatJitter is the jitter factor of the kubelet's lease and
+	// node status loops (kubelet.go Run, lease controller Run: 0.04).
+	DefaultHeartbeatJitter = 0.04
+)
+
 // DefaultTiming: watch propagation of a healthy apiserver (~10ms); image pulls
-// of a small image from a nearby registry (median 2s, p99 10s); runtime
-// create+start ~300ms (p99 1s); most servers exit within a second of SIGTERM.
+// of a small image from a nearby registry (median 2s, p99 10s); a pull the
+// registry refuses fails in about 300ms (p99 2s); runtime create+start
+// ~300ms (p99 1s); most servers exit within a second of SIGTERM; kubelet
+// heartbeats at their upstream defaults.
 func DefaultTiming() Timing {
 	return Timing{
 		WatchLatency:   DefaultWatchLatency,
 		ImagePull:      Delay{Median: 2 * time.Second, P99: 10 * time.Second},
 		ContainerStart: Delay{Median: 300 * time.Millisecond, P99: time.Second},
 		ContainerStop:  Delay{Median: 500 * time.Millisecond, P99: 2 * time.Second},
+		ImagePullError: Delay{Median: 300 * time.Millisecond, P99: 2 * time.Second},
+
+		NodeLeaseDuration:         DefaultNodeLeaseDuration,
+		NodeStatusUpdateFrequency: DefaultNodeStatusUpdateFrequency,
+		NodeStatusReportFrequency: DefaultNodeStatusReportFrequency,
+		HeartbeatJitter:           DefaultHeartbeatJitter,
 	}
 }

@@ -136,7 +136,8 @@ func fixture(t testing.TB) *Run {
 	// pods[1] crash-loops: waiting in back-off after two restarts.
 	runningStatus(pods[1], node.Name, s.Now(), false)
 	pods[1].Status.Containers[0] = api.ContainerStatus{Name: "web", Image: "nginx:1.27", State: api.ContainerWaiting,
-		Reason: "CrashLoopBackOff", RestartCount: 2, FinishedAt: at(70 * time.Second), ExitCode: 1}
+		Reason: "CrashLoopBackOff", RestartCount: 2, LastTerminated: &api.ContainerTermination{ExitCode: 1,
+			Reason: "Error", StartedAt: at(69 * time.Second), FinishedAt: at(70 * time.Second)}}
 	for _, when := range []time.Duration{10 * time.Second, 30 * time.Second, 70 * time.Second} {
 		must(t, eng.Run(at(when)))
 		s.Record(pods[1], cluster.Warning, "BackOff", "Back-off restarting failed container web in pod "+pods[1].Name, kubelet, node.Name)

@@ -296,19 +296,17 @@ func containerStatus(c api.ContainerStatus, epoch time.Time) corev1.ContainerSta
 		Started: ptr(c.Started)}
 	switch c.State {
 	case api.ContainerWaiting:
-		out.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.Reason}
+		out.State.Waiting = &corev1.ContainerStateWaiting{Reason: c.Reason, Message: c.Message}
 	case api.ContainerRunning:
 		out.State.Running = &corev1.ContainerStateRunning{StartedAt: timestamp(epoch, c.StartedAt)}
 	case api.ContainerTerminated:
 		out.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: c.ExitCode, Reason: c.Reason,
 			StartedAt: timestamp(epoch, c.StartedAt), FinishedAt: timestamp(epoch, c.FinishedAt)}
 	}
-	// A container that has restarted and is not terminated now keeps the
-	// end of its previous run in FinishedAt/ExitCode: that is lastState,
-	// from which kubectl's RESTARTS column takes "(AGE ago)".
-	if c.RestartCount > 0 && c.State != api.ContainerTerminated && c.FinishedAt != 0 {
-		out.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: c.ExitCode,
-			FinishedAt: timestamp(epoch, c.FinishedAt)}
+	// lastState, from which kubectl's RESTARTS column takes "(AGE ago)".
+	if t := c.LastTerminated; t != nil {
+		out.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{ExitCode: t.ExitCode, Reason: t.Reason,
+			StartedAt: timestamp(epoch, t.StartedAt), FinishedAt: timestamp(epoch, t.FinishedAt)}
 	}
 	return out
 }

@@ -104,7 +104,7 @@ func parseCondition(s string) (condition, error) {
 		if c.op == "" {
 			return c, fmt.Errorf("%q: want jsonpath={.PATH}=VALUE, or a comparison (<, <=, >, >=, !=) with a number", clause)
 		}
-		if _, err := strconv.ParseFloat(c.value, 64); c.op != "=" && err != nil {
+		if _, err := strconv.ParseFloat(c.value, 64); c.op != "=" && c.op != "!=" && err != nil {
 			return c, fmt.Errorf("%q: %s compares numbers; %q is not one", clause, c.op, c.value)
 		}
 		jp := jsonpath.New("expect")
@@ -189,10 +189,14 @@ func (c *condition) evalObject(o api.Object, r *report.Run) (bool, string) {
 }
 
 // compare applies op: "=" compares strings, as kubectl wait does; the
-// others compare numbers (a kubesim extension), and fail on a non-number.
+// others compare numbers (a kubesim extension), and fail on a non-number,
+// except "!=" with a value that is not a number, which compares strings.
 func compare(got, op, want string) bool {
 	if op == "=" {
 		return got == want
+	}
+	if _, err := strconv.ParseFloat(want, 64); op == "!=" && err != nil {
+		return got != want
 	}
 	g, err := strconv.ParseFloat(got, 64)
 	if got == "" {

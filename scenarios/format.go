@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/workloads"
 )
 
@@ -43,6 +44,9 @@ type Spec struct {
 	Manifests []string    `json:"manifests,omitempty"`
 	Nodes     []NodePool  `json:"nodes,omitempty"`
 	Timing    *TimingSpec `json:"timing,omitempty"`
+	// Images declares images that fail to pull, exit, or fail probes
+	// (cluster.ImageBehavior); any other image pulls and runs.
+	Images cluster.ImageCatalog `json:"images,omitempty"`
 	// Faults are random failures drawn over the whole run.
 	Faults   *FaultsSpec   `json:"faults,omitempty"`
 	Timeline []Action      `json:"timeline,omitempty"`
@@ -75,9 +79,17 @@ type Taint struct {
 type TimingSpec struct {
 	WatchLatency   *Duration  `json:"watchLatency,omitempty"`
 	ImagePull      *DelaySpec `json:"imagePull,omitempty"`
+	ImagePullError *DelaySpec `json:"imagePullError,omitempty"`
 	ContainerStart *DelaySpec `json:"containerStart,omitempty"`
 	ContainerStop  *DelaySpec `json:"containerStop,omitempty"`
 	PreStop        *Duration  `json:"preStop,omitempty"`
+	// Kubelet heartbeats: the Lease duration (renewed every quarter of it),
+	// how often node status is computed and at most how long between two
+	// posts, and the random jitter of each wait (0 for exact periods).
+	NodeLeaseDuration         *Duration `json:"nodeLeaseDuration,omitempty"`
+	NodeStatusUpdateFrequency *Duration `json:"nodeStatusUpdateFrequency,omitempty"`
+	NodeStatusReportFrequency *Duration `json:"nodeStatusReportFrequency,omitempty"`
+	HeartbeatJitter           *float64  `json:"heartbeatJitter,omitempty"`
 }
 
 // DelaySpec is a log-normal latency: median and 99th percentile.

@@ -217,6 +217,9 @@ func (l *Loaded) validate(fsys fs.FS, d api.Document, w *api.Warnings) error {
 	if err := l.applyTiming(fail); err != nil {
 		return err
 	}
+	if err := sc.Spec.Images.Validate(); err != nil {
+		return fail("spec.images", "%v", err)
+	}
 	if f := sc.Spec.Faults; f != nil {
 		if f.NodeCrashes != nil {
 			if err := f.NodeCrashes.Validate(); err != nil {
@@ -267,10 +270,26 @@ func (l *Loaded) applyTiming(fail func(string, string, ...any) error) error {
 		t.PreStop = ts.PreStop.D()
 	}
 	for _, d := range []struct {
+		spec *Duration
+		into *time.Duration
+	}{{ts.NodeLeaseDuration, &t.NodeLeaseDuration}, {ts.NodeStatusUpdateFrequency, &t.NodeStatusUpdateFrequency},
+		{ts.NodeStatusReportFrequency, &t.NodeStatusReportFrequency}} {
+		if d.spec != nil {
+			*d.into = d.spec.D()
+		}
+	}
+	if j := ts.HeartbeatJitter; j != nil {
+		if *j < 0 || *j > 1 {
+			return fail("spec.timing.heartbeatJitter", "%v: want a fraction in [0, 1]", *j)
+		}
+		t.HeartbeatJitter = *j
+	}
+	for _, d := range []struct {
 		name string
 		spec *DelaySpec
 		into *cluster.Delay
-	}{{"imagePull", ts.ImagePull, &t.ImagePull}, {"containerStart", ts.ContainerStart, &t.ContainerStart},
+	}{{"imagePull", ts.ImagePull, &t.ImagePull}, {"imagePullError", ts.ImagePullError, &t.ImagePullError},
+		{"containerStart", ts.ContainerStart, &t.ContainerStart},
 		{"containerStop", ts.ContainerStop, &t.ContainerStop}} {
 		if d.spec == nil {
 			continue

@@ -64,13 +64,15 @@ type Cluster struct {
 	drains    []*workloads.DrainResult
 }
 
-// NewCluster starts the control plane and data plane on a new engine.
-func NewCluster(seed uint64, timing cluster.Timing) *Cluster {
+// NewCluster starts the control plane and data plane on a new engine;
+// images declares the images that behave otherwise than pulling and running
+// forever (nil: none).
+func NewCluster(seed uint64, timing cluster.Timing, images cluster.ImageCatalog) *Cluster {
 	eng := sim.NewEngine(seed)
 	eng.MaxEvents = MaxEvents
 	store := cluster.NewStore(eng)
 	store.WatchLatency = timing.WatchLatency
-	c := &Cluster{Engine: eng, Store: store, Kubelets: kubelet.NewFleet(store, timing),
+	c := &Cluster{Engine: eng, Store: store, Kubelets: kubelet.New(store, kubelet.Config{Timing: timing, Images: images}),
 		Scheduler: scheduler.New(store, scheduler.Config{})}
 	for _, start := range controllerFactories {
 		start(store)
@@ -122,7 +124,7 @@ type Session struct {
 // expectations, without running anything.
 func (l *Loaded) Start(o Options) (*Session, error) {
 	seed := l.Seed(o)
-	c := NewCluster(seed, l.Timing)
+	c := NewCluster(seed, l.Timing, l.Scenario.Spec.Images)
 	end := sim.Time(l.Scenario.Spec.Duration)
 	if o.Until > 0 {
 		end = sim.Time(o.Until)

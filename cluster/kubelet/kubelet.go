@@ -1,9 +1,10 @@
 package kubelet
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"strings"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,43 +17,92 @@ import (
 // Component is the event source of every kubelet event.
 const Component = "kubelet"
 
+// Config configures a Fleet.
+type Config struct {
+	// Timing is the latency model; zero heartbeat periods take their
+	// upstream defaults.
+	Timing cluster.Timing
+	// Images declares images that fail to pull, containers that exit or fail
+	// their probes, and image sizes. Nil means every image behaves well.
+	Images cluster.ImageCatalog
+}
+
 // Fleet runs the kubelets of all nodes.
 type Fleet struct {
-	store    *cluster.Store
-	eng      *sim.Engine
-	timing   cluster.Timing
-	rnd      *rand.Rand
-	kubelets map[string]*Kubelet // lookup by node name only; never iterated
-	ordered  []*Kubelet          // registration order
+	store  *cluster.Store
+	eng    *sim.Engine
+	timing cluster.Timing
+	images cluster.ImageCatalog
+	// rnd draws the container runtime's latencies (pulls, starts, stops);
+	// behaviorRnd the images' behaviour (exitAfter), so that declaring a
+	// behaviour does not shift every later runtime latency.
+	rnd, behaviorRnd *rand.Rand
+	kubelets         map[string]*Kubelet // lookup by node name only; never iterated
+	registered       int                 // kubelets ever registered, for InternalIP and pod CIDRs
 }
+
+// state is where a kubelet is in its failure modes.
+type state uint8
+
+const (
+	// up: heartbeating, seeing the store, running its pods.
+	up state = iota
+	// crashed: the machine is down; nothing runs.
+	crashed
+	// partitioned: the machine runs its containers but cannot reach the
+	// apiserver: no heartbeats, no store reads or writes, no events.
+	partitioned
+)
 
 // Kubelet is the agent of one node.
 type Kubelet struct {
-	fleet  *Fleet
-	node   *api.Node
-	index  int
-	down   bool
+	fleet *Fleet
+	node  *api.Node
+	index int
+	state state
+	// rnd is this node's stream: heartbeat jitter and boot ids.
+	rnd    *rand.Rand
 	images map[string]sim.Time // image -> time it is (or will be) present
 	// pullFree is when the serial image puller is next idle
 	// (serializeImagePulls defaults to true).
 	pullFree sim.Time
-	workers  map[string]*podWorker // by pod uid
+	workers  map[string]*podWorker // by pod uid; iterated only sorted (sortedWorkers)
 	nextIP   int
+
+	lease                   *api.Lease
+	leaseTimer, statusTimer sim.Timer
+	leaseFn, statusFn       func()
+	// lastReport is when the node status was last posted; reportDelay the
+	// random offset of the next unchanged post (kubelet_node_status.go
+	// delayAfterNodeStatusChange).
+	lastReport        sim.Time
+	reportDelay       time.Duration
+	lastUnschedulable bool
 }
 
-type podWorker struct {
-	pod         *api.Pod
-	timer       sim.Timer
-	terminating bool
-}
-
-// NewFleet starts a kubelet for every node added to the store.
-func NewFleet(store *cluster.Store, timing cluster.Timing) *Fleet {
-	f := &Fleet{store: store, eng: store.Engine(), timing: timing, rnd: store.Engine().Rand("kubelet"),
-		kubelets: map[string]*Kubelet{}}
+// New starts a kubelet for every node added to the store.
+func New(store *cluster.Store, cfg Config) *Fleet {
+	eng := store.Engine()
+	t := cfg.Timing
+	if t.NodeLeaseDuration <= 0 {
+		t.NodeLeaseDuration = cluster.DefaultNodeLeaseDuration
+	}
+	if t.NodeStatusUpdateFrequency <= 0 {
+		t.NodeStatusUpdateFrequency = cluster.DefaultNodeStatusUpdateFrequency
+	}
+	if t.NodeStatusReportFrequency <= 0 {
+		t.NodeStatusReportFrequency = cluster.DefaultNodeStatusReportFrequency
+	}
+	f := &Fleet{store: store, eng: eng, timing: t, images: cfg.Images,
+		rnd: eng.Rand("kubelet"), behaviorRnd: eng.Rand("kubelet/containers"), kubelets: map[string]*Kubelet{}}
 	store.Watch(api.KindNode, f.onNode)
 	store.Watch(api.KindPod, f.onPod)
 	return f
+}
+
+// NewFleet is New with the timing only: every image behaves well.
+func NewFleet(store *cluster.Store, timing cluster.Timing) *Fleet {
+	return New(store, Config{Timing: timing})
 }
 
 // Kubelet returns the kubelet of node, or nil.
@@ -60,21 +110,65 @@ func (f *Fleet) Kubelet(node string) *Kubelet { return f.kubelets[node] }
 
 func (f *Fleet) onNode(ev cluster.WatchEvent) {
 	n := ev.Object.(*api.Node)
+	k := f.kubelets[n.Name]
 	switch ev.Type {
 	case cluster.Added:
-		if f.kubelets[n.Name] != nil {
+		if k != nil {
 			return
 		}
-		k := &Kubelet{fleet: f, node: n, index: len(f.ordered), images: map[string]sim.Time{},
-			workers: map[string]*podWorker{}, nextIP: 2}
+		if f.store.Node(n.Name) != n {
+			return // deleted before the kubelet saw it
+		}
+		k = &Kubelet{fleet: f, node: n, index: f.registered, images: map[string]sim.Time{},
+			workers: map[string]*podWorker{}, nextIP: 2, rnd: f.eng.Rand("kubelet/" + n.Name)}
+		k.leaseFn, k.statusFn = k.leaseLoop, k.statusLoop
+		f.registered++
 		f.kubelets[n.Name] = k
-		f.ordered = append(f.ordered, k)
 		k.register()
+		k.syncBoundPods()
+	case cluster.Modified:
+		// The node lifecycle controller marked the node Unknown while this
+		// kubelet is healthy: post at once (upstream: the next status
+		// update, at most nodeStatusUpdateFrequency later, overwrites it).
+		if k != nil && k.node == n && k.state == up && !n.IsReady() && f.store.Node(n.Name) == n {
+			k.postStatus(false, true)
+		}
 	case cluster.Deleted:
-		if k := f.kubelets[n.Name]; k != nil {
-			k.stopAll()
+		if k != nil && k.node == n {
+			k.shutdown()
 			delete(f.kubelets, n.Name)
 		}
+		// pkg/controller/podgc gc_controller.go gcOrphaned: pods bound to a
+		// node that is still missing after the 40 s quarantine are marked
+		// Failed and force-deleted. kubesim has no pod GC controller, so the
+		// fleet applies that one rule.
+		name := n.Name
+		f.eng.After(podGCQuarantine, func() { f.gcOrphans(name) })
+	}
+}
+
+// podGCQuarantine is pkg/controller/podgc quarantineTime.
+const podGCQuarantine = 40 * time.Second
+
+// gcOrphans is podgc gcOrphaned + markFailedAndDeletePodWithCondition for
+// the pods of a node that no longer exists.
+func (f *Fleet) gcOrphans(node string) {
+	s := f.store
+	if s.Node(node) != nil {
+		return
+	}
+	var pods []*api.Pod
+	s.PodsOnNode(node, func(p *api.Pod) bool { pods = append(pods, p); return true })
+	now := s.Now()
+	for _, p := range pods {
+		if !p.IsTerminal() {
+			p.Status.Phase = corev1.PodFailed
+			api.SetCondition(&p.Status.Conditions, api.Condition{Type: string(corev1.DisruptionTarget),
+				Status: corev1.ConditionTrue, LastTransition: now, Reason: "DeletionByPodGC",
+				Message: "PodGC: node no longer exists"})
+			s.Update(p)
+		}
+		s.Remove(p)
 	}
 }
 
@@ -84,287 +178,210 @@ func (f *Fleet) onPod(ev cluster.WatchEvent) {
 		return
 	}
 	k := f.kubelets[p.NodeName]
-	if k == nil || k.down {
-		return
+	if k == nil || k.state != up {
+		return // a crashed or partitioned kubelet does not see the change
 	}
 	if ev.Type == cluster.Deleted {
-		if w := k.workers[p.UID]; w != nil {
-			f.eng.Cancel(w.timer)
-			delete(k.workers, p.UID)
+		if w := k.workers[p.UID]; w != nil && w.pod == p {
+			k.podRemoved(w)
 		}
 		return
 	}
 	k.sync(p)
 }
 
-// Fail stops the kubelet of node: it no longer starts, probes or terminates
-// pods. The pods' API state is left as it was, as when a machine dies.
+// Fail crashes the node: its heartbeats stop and its containers die with
+// it. Nothing is written to the store and no event is recorded: the pods'
+// objects stay as they were (Running, Ready) until the control plane notices
+// the missing heartbeats.
 func (f *Fleet) Fail(node string) error {
 	k := f.kubelets[node]
 	if k == nil {
 		return fmt.Errorf("node %q has no kubelet", node)
 	}
-	if !k.down {
-		k.down = true
-		k.stopAll()
-	}
-	return nil
-}
-
-// Recover restarts the kubelet of node after a failure: it syncs every pod
-// bound to it; containers that died with the node are restarted.
-func (f *Fleet) Recover(node string) error {
-	k := f.kubelets[node]
-	if k == nil {
-		return fmt.Errorf("node %q has no kubelet", node)
-	}
-	if !k.down {
+	if k.state == crashed {
 		return nil
 	}
-	k.down = false
-	var pods []*api.Pod
-	f.store.PodsOnNode(node, func(p *api.Pod) bool { pods = append(pods, p); return true })
-	for _, p := range pods {
-		for i := range p.Status.Containers {
-			if p.Status.Containers[i].State == api.ContainerRunning {
-				p.Status.Containers[i].RestartCount++
-			}
-		}
-		k.sync(p)
+	k.state = crashed
+	k.stopHeartbeats()
+	now := f.store.Now()
+	for _, w := range k.workers { // each worker stops on its own: order-independent
+		k.crashWorker(w, now)
 	}
-	return nil
-}
-
-// Down reports whether the kubelet has failed.
-func (k *Kubelet) Down() bool { return k.down }
-
-func (k *Kubelet) stopAll() {
-	for uid, w := range k.workers { // cancelling timers is order-independent
-		k.fleet.eng.Cancel(w.timer)
-		delete(k.workers, uid)
-	}
-	now := k.fleet.store.Now()
 	for img, ready := range k.images { // deletes are order-independent too
 		if ready > now {
 			delete(k.images, img) // the pull was cut short
 		}
 	}
 	k.pullFree = now
+	return nil
 }
 
-// register posts the node's initial status (kubelet_node_status.go
-// setNodeReadyCondition): Ready True with reason KubeletReady.
-func (k *Kubelet) register() {
-	n, s := k.node, k.fleet.store
-	now := s.Now()
-	if n.InternalIP == "" {
-		n.InternalIP = fmt.Sprintf("172.18.%d.%d", (k.index+2)/256, (k.index+2)%256)
+// Partition cuts the node off the network: heartbeats and status posts
+// stop and the kubelet no longer sees store changes (a pod deleted meanwhile
+// keeps running), but its containers keep running, crashing and restarting
+// on their own. Partitioning a crashed node does nothing.
+func (f *Fleet) Partition(node string) error {
+	k := f.kubelets[node]
+	if k == nil {
+		return fmt.Errorf("node %q has no kubelet", node)
 	}
-	if api.FindCondition(n.Conditions, string(corev1.NodeReady)) != nil {
-		s.Update(n)
-		return
+	if k.state == up {
+		k.state = partitioned
+		k.stopHeartbeats()
 	}
-	for _, c := range []struct{ typ, reason, msg string }{
-		{"MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
-		{"DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
-		{"PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
-	} {
-		api.SetCondition(&n.Conditions, api.Condition{Type: c.typ, Status: corev1.ConditionFalse,
-			LastTransition: now, LastUpdate: now, Reason: c.reason, Message: c.msg})
-	}
-	api.SetCondition(&n.Conditions, api.Condition{Type: string(corev1.NodeReady), Status: corev1.ConditionTrue,
-		LastTransition: now, LastUpdate: now, Reason: "KubeletReady", Message: "kubelet is posting ready status"})
-	s.Update(n)
-	s.Record(n, cluster.Normal, "NodeReady", fmt.Sprintf("Node %s status is now: NodeReady", n.Name), Component, n.Name)
+	return nil
 }
 
-func (k *Kubelet) sync(p *api.Pod) {
+// Recover brings the node back. A crashed node reboots: the kubelet starts
+// afresh (events Starting and Rebooted), re-registers, finishes the deletion
+// of its pods whose objects were deleted or are being deleted, and restarts
+// the containers of the pods still bound to it (SandboxChanged, restartCount
+// + 1), as after a reboot. A partitioned node reconnects: it heartbeats
+// again, posts the pod statuses it kept, terminates the pods marked for
+// deletion meanwhile and kills those whose objects are gone.
+func (f *Fleet) Recover(node string) error {
+	k := f.kubelets[node]
+	if k == nil {
+		return fmt.Errorf("node %q has no kubelet", node)
+	}
+	switch k.state {
+	case crashed:
+		k.reboot()
+	case partitioned:
+		k.reconnect()
+	}
+	return nil
+}
+
+// Down reports whether the node has crashed.
+func (k *Kubelet) Down() bool { return k.state == crashed }
+
+// Partitioned reports whether the node is cut off the network.
+func (k *Kubelet) Partitioned() bool { return k.state == partitioned }
+
+// Node is the node object the kubelet registered.
+func (k *Kubelet) Node() *api.Node { return k.node }
+
+// shutdown stops everything: the node object is gone.
+func (k *Kubelet) shutdown() {
+	k.stopHeartbeats()
+	for _, w := range k.workers { // cancelling is order-independent
+		k.cancelWorker(w)
+	}
+	clear(k.workers)
+	k.state = crashed
+}
+
+// reboot is Recover after a crash: kubelet.go Run records Starting, the
+// machine info setter Rebooted (nodestatus/setters.go MachineInfo, a new boot
+// id); in-memory state (back-offs, probe results) starts empty.
+func (k *Kubelet) reboot() {
+	k.state = up
+	k.recordNode(cluster.Normal, "Starting", "Starting kubelet.")
+	k.recordNode(cluster.Warning, "Rebooted", fmt.Sprintf("Node %s has been rebooted, boot id: %s", k.node.Name, k.bootID()))
+	k.register()
 	s := k.fleet.store
-	if s.Pod(p.Namespace, p.Name) != p {
-		return // already gone
+	for _, w := range k.sortedWorkers() {
+		for i := range w.cs {
+			w.cs[i].resetMemory()
+		}
+		p := w.pod
+		switch {
+		case s.Pod(p.Namespace, p.Name) != p:
+			delete(k.workers, p.UID) // its containers died with the machine
+		case p.Deleting:
+			// HandlePodCleanups: nothing runs any more; the deletion ends.
+			delete(k.workers, p.UID)
+			k.apply(w)
+			s.Remove(p)
+		case w.done:
+		default:
+			// kuberuntime_manager.go computePodActions: the sandbox is gone,
+			// so every container to start needs a new one.
+			if k.anyToStart(w) {
+				k.record(p, cluster.Normal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
+			}
+			k.syncPod(w)
+			k.publish(w)
+		}
 	}
-	w := k.workers[p.UID]
-	switch {
-	case w == nil && p.Deleting:
-		// Bound but never started here: nothing to stop.
-		s.Remove(p)
-	case w == nil && !p.IsTerminal():
-		w = &podWorker{pod: p}
-		k.workers[p.UID] = w
-		k.start(w)
-	case w != nil && p.Deleting && !w.terminating:
-		k.terminate(w)
+	k.syncBoundPods()
+}
+
+// reconnect is Recover after a partition: the kubelet catches up with the
+// store (the pod config source relists) and its status manager posts what
+// it kept.
+func (k *Kubelet) reconnect() {
+	k.state = up
+	k.register()
+	s := k.fleet.store
+	for _, w := range k.sortedWorkers() {
+		p := w.pod
+		switch {
+		case s.Pod(p.Namespace, p.Name) != p:
+			k.podRemoved(w)
+		case w.removePending:
+			k.finishTermination(w)
+		case p.Deleting && !w.terminating:
+			k.terminate(w)
+		case !w.terminating:
+			k.publish(w)
+		}
+	}
+	k.syncBoundPods()
+}
+
+// syncBoundPods syncs the pods bound to the node that it has no worker for:
+// bound before the kubelet registered, or while it was down or cut off.
+func (k *Kubelet) syncBoundPods() {
+	var pods []*api.Pod
+	k.fleet.store.PodsOnNode(k.node.Name, func(p *api.Pod) bool {
+		if k.workers[p.UID] == nil {
+			pods = append(pods, p)
+		}
+		return true
+	})
+	for _, p := range pods {
+		k.sync(p)
 	}
 }
 
+func (k *Kubelet) sortedWorkers() []*podWorker {
+	ws := make([]*podWorker, 0, len(k.workers))
+	for _, w := range k.workers {
+		ws = append(ws, w)
+	}
+	slices.SortFunc(ws, func(a, b *podWorker) int {
+		if c := cmp.Compare(a.pod.Namespace, b.pod.Namespace); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.pod.Name, b.pod.Name); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pod.UID, b.pod.UID)
+	})
+	return ws
+}
+
+// bootID is a random version-4 UUID from the node's stream.
+func (k *Kubelet) bootID() string {
+	hi, lo := k.rnd.Uint64(), k.rnd.Uint64()
+	hi = hi&^0xf000 | 0x4000
+	lo = lo&^(0xc<<60) | 0x8<<60
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", hi>>32, (hi>>16)&0xffff, hi&0xffff, lo>>48, lo&0xffffffffffff)
+}
+
+// record adds an event about a pod; a kubelet that cannot reach the
+// apiserver loses its events.
 func (k *Kubelet) record(p *api.Pod, typ, reason, msg string) {
-	k.fleet.store.Record(p, typ, reason, msg, Component, k.node.Name)
+	if k.state == up {
+		k.fleet.store.Record(p, typ, reason, msg, Component, k.node.Name)
+	}
 }
 
-// start admits the pod and runs its containers in order: pull if the image
-// is not on the node, then create and start (kuberuntime_manager.go SyncPod).
-func (k *Kubelet) start(w *podWorker) {
-	p, s, now := w.pod, k.fleet.store, k.fleet.store.Now()
-	if len(p.Status.Containers) == 0 {
-		p.Status.Containers = make([]api.ContainerStatus, len(p.Spec.Containers))
+func (k *Kubelet) recordNode(typ, reason, msg string) {
+	if k.state == up {
+		k.fleet.store.Record(k.node, typ, reason, msg, Component, k.node.Name)
 	}
-	names := make([]string, len(p.Spec.Containers))
-	for i, c := range p.Spec.Containers {
-		st := &p.Status.Containers[i]
-		restarts := st.RestartCount
-		*st = api.ContainerStatus{Name: c.Name, Image: c.Image, State: api.ContainerWaiting,
-			Reason: "ContainerCreating", RestartCount: restarts}
-		names[i] = c.Name
-	}
-	p.Status.Phase = corev1.PodPending
-	if !p.Status.Started {
-		p.Status.Started, p.Status.StartTime = true, now
-	}
-	p.Status.HostIP = k.node.InternalIP
-	if p.Status.PodIP == "" {
-		p.Status.PodIP = fmt.Sprintf("10.244.%d.%d", k.index%256, k.nextIP%254+1)
-		k.nextIP++
-	}
-	// status_manager.go / kubelet_pods.go generateAPIPodStatus conditions.
-	notReady := fmt.Sprintf("containers with unready status: [%s]", strings.Join(names, " "))
-	setPodCondition(p, now, api.PodInitialized, corev1.ConditionTrue, "", "")
-	setPodCondition(p, now, api.ContainersReady, corev1.ConditionFalse, "ContainersNotReady", notReady)
-	setPodCondition(p, now, api.PodReady, corev1.ConditionFalse, "ContainersNotReady", notReady)
-	s.Update(p)
-	k.startContainer(w, 0, now)
-}
-
-func setPodCondition(p *api.Pod, now sim.Time, typ string, status corev1.ConditionStatus, reason, msg string) {
-	api.SetCondition(&p.Status.Conditions, api.Condition{Type: typ, Status: status, LastTransition: now,
-		Reason: reason, Message: msg})
-}
-
-// startContainer pulls (if needed) and starts container i at or after at.
-func (k *Kubelet) startContainer(w *podWorker, i int, at sim.Time) {
-	p, f := w.pod, k.fleet
-	if i == len(p.Spec.Containers) {
-		k.running(w)
-		return
-	}
-	c := &p.Spec.Containers[i]
-	now := f.store.Now()
-	ready, present := k.images[c.Image]
-	if present && ready <= now {
-		// image_manager.go EnsureImageExists
-		k.record(p, cluster.Normal, "Pulled", fmt.Sprintf("Container image %q already present on machine", c.Image))
-		k.createContainer(w, i)
-		return
-	}
-	// The serial puller takes one image at a time; a pod whose image is being
-	// pulled for another pod waits for that pull.
-	begin := max(now, k.pullFree)
-	var done sim.Time
-	if present {
-		begin, done = ready, ready // another pod's pull brings it
-	} else {
-		done = begin.Add(f.timing.ImagePull.Sample(f.rnd))
-		k.pullFree = done
-		k.images[c.Image] = done
-	}
-	k.record(p, cluster.Normal, "Pulling", fmt.Sprintf("Pulling image %q", c.Image))
-	w.timer = f.eng.At(done, func() {
-		total := f.store.Now().Sub(now).Truncate(time.Millisecond)
-		pull := done.Sub(begin).Truncate(time.Millisecond)
-		k.record(p, cluster.Normal, "Pulled", fmt.Sprintf("Successfully pulled image %q in %v (%v including waiting)", c.Image, pull, total))
-		k.createContainer(w, i)
-	})
-}
-
-func (k *Kubelet) createContainer(w *podWorker, i int) {
-	f, p := k.fleet, w.pod
-	w.timer = f.eng.After(f.timing.ContainerStart.Sample(f.rnd), func() {
-		now := f.store.Now()
-		k.record(p, cluster.Normal, "Created", "Container created")
-		k.record(p, cluster.Normal, "Started", "Container started")
-		st := &p.Status.Containers[i]
-		st.State, st.Reason, st.Started, st.StartedAt = api.ContainerRunning, "", true, now
-		k.startContainer(w, i+1, now)
-	})
-}
-
-// running marks the pod Running and schedules readiness: a container with no
-// readiness probe is ready once started; with one, after initialDelaySeconds
-// and successThreshold successful probes periodSeconds apart (prober/worker.go).
-func (k *Kubelet) running(w *podWorker) {
-	p, f := w.pod, k.fleet
-	now := f.store.Now()
-	p.Status.Phase = corev1.PodRunning
-	readyAt := now
-	for i, c := range p.Spec.Containers {
-		at := p.Status.Containers[i].StartedAt
-		if c.Readiness != nil {
-			at = at.Add(c.Readiness.InitialDelay + time.Duration(c.Readiness.SuccessThreshold-1)*c.Readiness.Period)
-		}
-		readyAt = max(readyAt, at)
-	}
-	f.store.Update(p)
-	w.timer = f.eng.At(readyAt, func() {
-		t := f.store.Now()
-		for i := range p.Status.Containers {
-			p.Status.Containers[i].Ready = true
-		}
-		setPodCondition(p, t, api.ContainersReady, corev1.ConditionTrue, "", "")
-		setPodCondition(p, t, api.PodReady, corev1.ConditionTrue, "", "")
-		f.store.Update(p)
-	})
-}
-
-// terminate stops a pod being deleted: Killing events, the preStop hook, then
-// SIGTERM; the runtime kills what still runs at the grace period
-// (kuberuntime_container.go killContainer). The kubelet then deletes the pod
-// with grace 0 (status_manager.go canBeDeleted).
-func (k *Kubelet) terminate(w *podWorker) {
-	p, f := w.pod, k.fleet
-	w.terminating = true
-	f.eng.Cancel(w.timer)
-	grace := time.Duration(p.DeletionGracePeriodSeconds) * time.Second
-	var stop time.Duration
-	killed := make([]bool, len(p.Status.Containers))
-	for i, c := range p.Spec.Containers {
-		if i >= len(p.Status.Containers) || p.Status.Containers[i].State != api.ContainerRunning {
-			continue
-		}
-		k.record(p, cluster.Normal, "Killing", fmt.Sprintf("Stopping container %s", c.Name))
-		d := f.timing.ContainerStop.Sample(f.rnd)
-		if c.HasPreStop {
-			d += preStopDuration(p, i, f.timing)
-		}
-		if d >= grace {
-			d, killed[i] = grace, true // SIGKILL at the grace period
-		}
-		stop = max(stop, d)
-	}
-	w.timer = f.eng.After(stop, func() {
-		now := f.store.Now()
-		for i := range p.Status.Containers {
-			st := &p.Status.Containers[i]
-			if st.State != api.ContainerRunning {
-				continue
-			}
-			st.State, st.Ready, st.FinishedAt, st.Reason = api.ContainerTerminated, false, now, "Completed"
-			if killed[i] {
-				st.Reason, st.ExitCode = "Error", 137
-			}
-		}
-		delete(k.workers, p.UID)
-		if f.store.Pod(p.Namespace, p.Name) == p {
-			f.store.Remove(p)
-		}
-	})
-}
-
-// preStopDuration is a sleep hook's seconds, else the configured hook time.
-func preStopDuration(p *api.Pod, i int, t cluster.Timing) time.Duration {
-	src := p.Spec.Source
-	if src != nil && i < len(src.Containers) {
-		if lc := src.Containers[i].Lifecycle; lc != nil && lc.PreStop != nil && lc.PreStop.Sleep != nil {
-			return time.Duration(lc.PreStop.Sleep.Seconds) * time.Second
-		}
-	}
-	return t.PreStop
 }

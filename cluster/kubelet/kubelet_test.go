@@ -26,12 +26,32 @@ type env struct {
 
 func newEnv(t *testing.T, stop time.Duration) *env {
 	t.Helper()
+	return newEnvWith(t, envConfig{stop: stop})
+}
+
+// envConfig varies the test cluster: one node n1, fixed latencies (pull 2s,
+// failed pull 500ms, start 1s, stop as given), no heartbeat jitter.
+type envConfig struct {
+	stop   time.Duration
+	images cluster.ImageCatalog
+	timing func(*cluster.Timing)
+}
+
+func newEnvWith(t *testing.T, c envConfig) *env {
+	t.Helper()
 	eng := sim.NewEngine(1)
 	s := cluster.NewStore(eng)
+	if c.stop == 0 {
+		c.stop = 500 * time.Millisecond
+	}
 	timing := cluster.Timing{WatchLatency: wl, ImagePull: cluster.Fixed(2 * time.Second),
-		ContainerStart: cluster.Fixed(time.Second), ContainerStop: cluster.Fixed(stop)}
+		ContainerStart: cluster.Fixed(time.Second), ContainerStop: cluster.Fixed(c.stop),
+		ImagePullError: cluster.Fixed(500 * time.Millisecond)}
+	if c.timing != nil {
+		c.timing(&timing)
+	}
 	s.WatchLatency = timing.WatchLatency
-	e := &env{t: t, eng: eng, store: s, fleet: NewFleet(s, timing)}
+	e := &env{t: t, eng: eng, store: s, fleet: New(s, Config{Timing: timing, Images: c.images})}
 	n := &api.Node{ObjectMeta: api.ObjectMeta{Name: "n1"},
 		Allocatable: api.Resources{MilliCPU: 4000, MemoryBytes: 8 << 30, Pods: 110}}
 	if err := s.Create(n); err != nil {
@@ -48,9 +68,11 @@ func (e *env) run(d time.Duration) {
 }
 
 type podOpts struct {
-	image string
-	grace *int64
-	probe *corev1.Probe
+	image    string
+	grace    *int64
+	probe    *corev1.Probe
+	liveness *corev1.Probe
+	policy   corev1.RestartPolicy
 }
 
 func (e *env) pod(name string, o podOpts) *api.Pod {
@@ -59,8 +81,10 @@ func (e *env) pod(name string, o podOpts) *api.Pod {
 		o.image = "nginx:1.27"
 	}
 	spec, err := api.CompilePodSpec(&corev1.PodSpec{
-		Containers:                    []corev1.Container{{Name: "c", Image: o.image, ReadinessProbe: o.probe}},
+		Containers: []corev1.Container{{Name: "c", Image: o.image, ReadinessProbe: o.probe,
+			LivenessProbe: o.liveness}},
 		TerminationGracePeriodSeconds: o.grace,
+		RestartPolicy:                 o.policy,
 	})
 	if err != nil {
 		e.t.Fatal(err)
@@ -390,8 +414,13 @@ func TestFailAndRecover(t *testing.T) {
 			t.Fatalf("after recover: %+v ready %v", st, p.IsReady())
 		}
 		evs := e.events("web")
-		if got := evs[4]; got != `Pulled: Container image "nginx:1.27" already present on machine @6s` {
-			t.Errorf("event after recover %q", got)
+		if got := strings.Join(evs[4:], "\n"); got != "SandboxChanged: Pod sandbox changed, it will be killed and re-created. @6s\n"+
+			"Pulled: Container image \"nginx:1.27\" already present on machine @6s" {
+			t.Errorf("events after recover:\n%s", got)
+		}
+		info, _ := e.fleet.Container("default", "web", "c")
+		if l := info.LastTerminated; l == nil || l.ExitCode != 255 || l.Reason != "Unknown" || l.FinishedAt != at(5*time.Second) {
+			t.Errorf("last state after reboot %+v", l)
 		}
 	})
 	t.Run("deleting pod stays", func(t *testing.T) {
