@@ -17,6 +17,7 @@ import (
 	"github.com/kubesim/kubesim/report"
 	"github.com/kubesim/kubesim/report/metrics"
 	"github.com/kubesim/kubesim/scenarios"
+	"github.com/kubesim/kubesim/server"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -78,7 +79,8 @@ Exit codes: 0 every expectation held, 1 an expectation failed, 2 invalid input.`
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout, stderr), newScenariosCmd(stdout))
+	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout, stderr), newScenariosCmd(stdout),
+		server.Command(func(arg string) (*scenarios.Loaded, error) { return loadOrExit(arg, stderr) }, stdout, stderr))
 	return root
 }
 
