@@ -6,13 +6,11 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
-
-	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/scenarios"
+	"github.com/kubesim/kubesim/scheduler"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/workloads"
 )
 
 // BenchmarkEngine measures the event loop alone through its public API:
@@ -43,62 +41,118 @@ func BenchmarkEngine(b *testing.B) {
 	b.ReportMetric(float64(fired)/time.Since(t0).Seconds(), "events/s")
 }
 
-// BenchmarkSchedulingThroughput places a burst of bare pods on N nodes and
-// runs until every pod is bound (kubelets start them too): pods/s of wall
-// time, after scheduler_perf's SchedulingBasic.
+// BenchmarkSchedulingThroughput schedules scheduler_perf-like workloads
+// (workloads.SchedPerf: SchedulingBasic, NodeAffinity, PodAntiAffinity,
+// TopologySpreading, Preemption) through the real store, queue and framework
+// with the default profile, as kube-scheduler's scheduler_perf does: nodes
+// and the init pods (scheduled) are set up outside the timer; the timer
+// covers the measured burst from creation until every measured pod is bound.
+// It reports
+//
+//   - pods/s: measured pods per second of wall time (the simulator's speed);
+//
+//   - virtual-pods/s: measured pods per second of virtual time (the simulated
+//     kube-scheduler's throughput, set by the cycle-cost model);
+//
+//   - allocs/pod and B/pod over the timed part.
+//
+//     go test -run XXX -bench 'SchedulingThroughput/SchedulingBasic/nodes=5000' -benchtime 1x .
 func BenchmarkSchedulingThroughput(b *testing.B) {
-	for _, n := range []int{100, 1000, 5000} {
-		pods := 1000
-		b.Run(fmt.Sprintf("SchedulingBasic/nodes=%d/pods=%d", n, pods), func(b *testing.B) {
-			spec, err := api.CompilePodSpec(&corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "pause",
-				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
-					corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")}}}}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			var elapsed time.Duration
-			var allocated uint64
-			var ms runtime.MemStats
-			for b.Loop() {
-				b.StopTimer()
-				c := scenarios.NewCluster(1, cluster.DefaultTiming(), nil)
-				for i := 0; i < n; i++ {
-					node := &api.Node{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("node-%d", i)},
-						Allocatable: api.Resources{MilliCPU: 32000, MemoryBytes: 128 << 30, Pods: 110}}
-					node.Capacity = node.Allocatable
-					if err := c.Store.Create(node); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if err := c.Engine.Run(sim.Time(time.Second)); err != nil {
-					b.Fatal(err)
-				}
-				for i := 0; i < pods; i++ {
-					p := &api.Pod{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("pod-%d", i), Namespace: "default"}, Spec: spec}
-					p.Status.Phase = corev1.PodPending
-					if err := c.Store.Create(p); err != nil {
-						b.Fatal(err)
-					}
-				}
-				runtime.ReadMemStats(&ms)
-				before := ms.TotalAlloc
-				t0 := time.Now()
-				b.StartTimer()
-				if err := c.Engine.Run(sim.Time(time.Hour)); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				elapsed += time.Since(t0)
-				runtime.ReadMemStats(&ms)
-				allocated += ms.TotalAlloc - before
-				if got := c.Scheduler.Attempts(); int(got.Scheduled) != pods {
-					b.Fatalf("scheduled %d of %d pods", got.Scheduled, pods)
-				}
-				b.StartTimer()
-			}
-			b.ReportMetric(float64(pods*b.N)/elapsed.Seconds(), "pods/s")
-			b.ReportMetric(float64(allocated)/float64(pods*b.N), "B/pod")
-		})
+	for _, name := range workloads.SchedPerfWorkloads() {
+		for _, nodes := range []int{100, 1000, 5000, 15000} {
+			b.Run(fmt.Sprintf("%s/nodes=%d", name, nodes), func(b *testing.B) {
+				benchWorkload(b, name, benchSize(name, nodes))
+			})
+		}
+	}
+}
+
+// benchSize keeps scheduler_perf's ratios of init and measured pods to
+// nodes for each workload (workloads.SchedPerfSizes), measuring at most 1000
+// pods: anti-affinity allows one pod of a group per node, and a preemptor
+// needs a node to itself.
+func benchSize(name string, nodes int) workloads.SchedPerfSize {
+	initPerNode, measurePerNode := 0.2, 2.0
+	switch name {
+	case workloads.NodeAffinity, workloads.TopologySpreading:
+		initPerNode = 1
+	case workloads.PodAntiAffinity:
+		measurePerNode = 0.4
+	case workloads.Preemption:
+		initPerNode, measurePerNode = 4, 1
+	}
+	return workloads.SchedPerfSize{Nodes: nodes, InitPods: int(initPerNode * float64(nodes)),
+		MeasurePods: min(1000, int(measurePerNode*float64(nodes)))}
+}
+
+func benchWorkload(b *testing.B, name string, size workloads.SchedPerfSize) {
+	var wall time.Duration
+	var virtual sim.Time
+	var mallocs, bytes uint64
+	var ms runtime.MemStats
+	pods := 0
+	for b.Loop() {
+		b.StopTimer()
+		setup, err := workloads.SchedPerf(name, size.Nodes, size.InitPods, size.MeasurePods)
+		if err != nil {
+			b.Fatal(err)
+		}
+		eng := sim.NewEngine(1)
+		store := cluster.NewStore(eng)
+		sched := scheduler.New(store, scheduler.Config{})
+		if err := setup.CreateCluster(store); err != nil {
+			b.Fatal(err)
+		}
+		if err := workloads.CreatePods(store, setup.InitPods); err != nil {
+			b.Fatal(err)
+		}
+		target := len(setup.InitPods)
+		runUntil(b, eng, sched, target, "init pods")
+		if err := workloads.CreatePods(store, setup.MeasurePods); err != nil {
+			b.Fatal(err)
+		}
+		start := eng.Now()
+		target += len(setup.MeasurePods)
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		m0, b0 := ms.Mallocs, ms.TotalAlloc
+		t0 := time.Now()
+		b.StartTimer()
+		runUntil(b, eng, sched, target, "measured pods")
+		b.StopTimer()
+		wall += time.Since(t0)
+		runtime.ReadMemStats(&ms)
+		mallocs += ms.Mallocs - m0
+		bytes += ms.TotalAlloc - b0
+		virtual += eng.Now() - start
+		pods += len(setup.MeasurePods)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(pods)/wall.Seconds(), "pods/s")
+	b.ReportMetric(float64(pods)/virtual.Seconds(), "virtual-pods/s")
+	b.ReportMetric(float64(mallocs)/float64(pods), "allocs/pod")
+	b.ReportMetric(float64(bytes)/float64(pods), "B/pod")
+}
+
+// runUntil runs the engine until target pods are bound, stopping at the
+// binding that reaches it; it fails if the scheduler stops making progress.
+func runUntil(b *testing.B, eng *sim.Engine, sched *scheduler.Scheduler, target int, what string) {
+	b.Helper()
+	eng.SetAfterEvent(func() {
+		if sched.Attempts().Scheduled >= target {
+			eng.Stop()
+		}
+	})
+	for sched.Attempts().Scheduled < target {
+		before, at := sched.Attempts().Scheduled, eng.Now()
+		if err := eng.Run(at.Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+		if sched.Attempts().Scheduled == before {
+			a, bo, u := sched.Pending()
+			b.Fatalf("%s: %d of %d bound, no progress in an hour of virtual time (pending %d/%d/%d, attempts %+v)",
+				what, before, target, a, bo, u, sched.Attempts())
+		}
 	}
 }
 

@@ -138,15 +138,15 @@ func TestInvalidInput(t *testing.T) {
 		name, from, to string
 		want           []string
 	}{
-		{"misspelt manifest field", "  replicas: 3", "  replicass: 3", []string{"s.yaml:43:", "replicass"}},
-		{"misspelt scenario field", "  duration: 3m", "  duratio: 3m", []string{"s.yaml:12:", `"duratio"`}},
-		{"invalid duration", "duration: 3m", "duration: soon", []string{"s.yaml:12:", "soon"}},
-		{"invalid quantity", `cpu: "4"`, `cpu: "4 cores"`, []string{"s.yaml:16:", "spec.nodes[0].capacity.cpu"}},
+		{"misspelt manifest field", "  replicas: 3", "  replicass: 3", []string{"s.yaml:60:", "replicass"}},
+		{"misspelt scenario field", "  duration: 10m", "  duratio: 10m", []string{"s.yaml:19:", `"duratio"`}},
+		{"invalid duration", "duration: 10m", "duration: soon", []string{"s.yaml:19:", "soon"}},
+		{"invalid quantity", `cpu: "4"`, `cpu: "4 cores"`, []string{"s.yaml:23:", "spec.nodes[0].capacity.cpu"}},
 		{"two actions in one step", "deletePods: {selector: app=web, count: 1}",
-			"deletePods: {selector: app=web, count: 1}\n      failNode: {name: worker-1}", []string{"s.yaml:19:", "exactly one action"}},
+			"deletePods: {selector: app=web, count: 1}\n      failNode: {name: worker-1}", []string{"s.yaml:26:", "exactly one action"}},
 		{"bad expectation", "for: deployment/web condition=Available", "for: deployment/web ready",
-			[]string{"s.yaml:23:", "spec.expect[0].for"}},
-		{"expectation after the end", "- at: 3m\n", "- at: 4m\n", []string{"after the end"}},
+			[]string{"s.yaml:32:", "spec.expect[0].for"}},
+		{"expectation after the end", "- at: 10m\n", "- at: 11m\n", []string{"after the end"}},
 		{"unknown kind in expectation", "for: deployment/web condition", "for: deploymentz/web condition",
 			[]string{`unknown kind "deploymentz"`}},
 	}

@@ -22,7 +22,18 @@ type cache struct {
 	list  []*framework.NodeInfo // scheduling order; rebuilt when tree changes
 	dirty bool
 	pods  map[string]*podState // by framework.PodKey
+	// slab hands out NodeInfos from contiguous chunks, so that the nodes a
+	// cycle scans, added in order, are neighbours in memory.
+	slab []framework.NodeInfo
+	// podSlab and freePods recycle podStates, so that assuming a pod
+	// allocates nothing in the steady state.
+	podSlab  []podState
+	freePods []*podState
+	podPtrs  []*api.Pod
 }
+
+// nodePodsChunk is the room for pods a node's NodeInfo starts with.
+const nodePodsChunk = 16
 
 type nodeEntry struct {
 	info   *framework.NodeInfo
@@ -31,9 +42,13 @@ type nodeEntry struct {
 }
 
 type podState struct {
-	pod     *api.Pod // the copy held in NodeInfo.Pods
+	pod     *api.Pod // the copy held in NodeInfo.Pods, or the stored pod once bound
+	live    *api.Pod // the stored pod
 	node    string
 	assumed bool
+	// copy backs the assumed copy, so that assuming a pod costs one
+	// allocation.
+	copy api.Pod
 }
 
 func newCache() *cache {
@@ -53,7 +68,18 @@ func copyNode(n *api.Node) *api.Node {
 func (c *cache) entry(name string) *nodeEntry {
 	e := c.nodes[name]
 	if e == nil {
-		e = &nodeEntry{info: framework.NewNodeInfo()}
+		if len(c.slab) == 0 {
+			c.slab = make([]framework.NodeInfo, 256)
+		}
+		e = &nodeEntry{info: &c.slab[0]}
+		c.slab = c.slab[1:]
+		// Room for the first pods from a shared chunk (capped, so a node
+		// that outgrows it reallocates on its own).
+		if len(c.podPtrs) < nodePodsChunk {
+			c.podPtrs = make([]*api.Pod, 256*nodePodsChunk)
+		}
+		e.info.Pods = c.podPtrs[:0:nodePodsChunk]
+		c.podPtrs = c.podPtrs[nodePodsChunk:]
 		c.nodes[name] = e
 	}
 	return e
@@ -113,6 +139,15 @@ func (c *cache) nodeList() []*framework.NodeInfo {
 	return c.list
 }
 
+// placedNodeInfo returns the NodeInfo of a node in the node list (one the
+// scheduler may place pods on), or nil.
+func (c *cache) placedNodeInfo(name string) *framework.NodeInfo {
+	if e := c.nodes[name]; e != nil && e.inTree {
+		return e.info
+	}
+	return nil
+}
+
 func (c *cache) nodeInfo(name string) *framework.NodeInfo {
 	if e := c.nodes[name]; e != nil {
 		return e.info
@@ -121,17 +156,29 @@ func (c *cache) nodeInfo(name string) *framework.NodeInfo {
 }
 
 // assume accounts pod to node before its binding lands (cache.go AssumePod),
-// so the next cycle sees it. The copy has NodeName set, as upstream's
-// assumed pod does.
-func (c *cache) assume(p *api.Pod, node string) {
+// so the next cycle sees it, and returns the assumed copy: the pod with
+// NodeName set, as upstream's assumed pod is.
+func (c *cache) assume(p *api.Pod, node string) *api.Pod {
 	k := framework.PodKey(p)
 	if _, ok := c.pods[k]; ok {
 		panic(fmt.Sprintf("scheduler: pod %s assumed twice", p.Key()))
 	}
-	cp := *p
-	cp.NodeName = node
-	c.entry(node).info.AddPod(&cp)
-	c.pods[k] = &podState{pod: &cp, node: node, assumed: true}
+	st := c.newPodState()
+	st.live, st.node, st.assumed, st.copy = p, node, true, *p
+	st.copy.NodeName = node
+	st.pod = &st.copy
+	c.entry(node).info.AddPod(st.pod)
+	c.pods[k] = st
+	return st.pod
+}
+
+// livePod returns the stored pod for a pod the cache holds (assumed or
+// bound), or nil.
+func (c *cache) livePod(p *api.Pod) *api.Pod {
+	if st := c.pods[framework.PodKey(p)]; st != nil {
+		return st.live
+	}
+	return nil
 }
 
 func (c *cache) isAssumed(p *api.Pod) bool {
@@ -157,19 +204,23 @@ func (c *cache) addBound(p *api.Pod) bool {
 	st := c.pods[k]
 	if st == nil {
 		c.entry(p.NodeName).info.AddPod(p)
-		c.pods[k] = &podState{pod: p, node: p.NodeName}
+		st = c.newPodState()
+		st.pod, st.live, st.node = p, p, p.NodeName
+		c.pods[k] = st
 		return true
 	}
 	wasAssumed := st.assumed
 	if st.node != p.NodeName {
 		c.removeState(k, st)
 		c.entry(p.NodeName).info.AddPod(p)
-		c.pods[k] = &podState{pod: p, node: p.NodeName}
+		st = c.newPodState()
+		st.pod, st.live, st.node = p, p, p.NodeName
+		c.pods[k] = st
 		return wasAssumed
 	}
 	if st.pod != p {
 		c.entry(st.node).info.ReplacePod(p)
-		st.pod = p
+		st.pod, st.live = p, p
 	}
 	st.assumed = false
 	return wasAssumed
@@ -196,6 +247,26 @@ func (c *cache) removeState(k string, st *podState) {
 	if e.info.Node() == nil && len(e.info.Pods) == 0 {
 		delete(c.nodes, st.node)
 	}
+	// Recycled, but not cleared: the caller may still read a forgotten
+	// assumed copy (a binding failure's move event) until it returns.
+	c.freePods = append(c.freePods, st)
+}
+
+// newPodState returns a recycled or fresh podState (its fields are stale:
+// the caller sets them all).
+func (c *cache) newPodState() *podState {
+	if n := len(c.freePods); n > 0 {
+		st := c.freePods[n-1]
+		c.freePods = c.freePods[:n-1]
+		*st = podState{}
+		return st
+	}
+	if len(c.podSlab) == 0 {
+		c.podSlab = make([]podState, 128)
+	}
+	st := &c.podSlab[0]
+	c.podSlab = c.podSlab[1:]
+	return st
 }
 
 // zoneKey is component-helpers node utilities GetZoneKey: region and zone

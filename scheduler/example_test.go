@@ -30,9 +30,9 @@ func Example() {
 	d := sched.Explain("default/web-2")
 	fmt.Println("web-2:", d.Result, d.Node, d.TopScores == nil)
 	// Output:
-	// 10.765ms Warning FailedScheduling Pod/default/web-3: 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.
-	// 15.255ms Normal Scheduled Pod/default/web-1: Successfully assigned default/web-1 to worker-1
-	// 15.51ms Normal Scheduled Pod/default/web-2: Successfully assigned default/web-2 to worker-1
+	// 11.206ms Warning FailedScheduling Pod/default/web-3: 0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.
+	// 15.402ms Normal Scheduled Pod/default/web-1: Successfully assigned default/web-1 to worker-1
+	// 15.804ms Normal Scheduled Pod/default/web-2: Successfully assigned default/web-2 to worker-1
 	// pending: 0 0 1 attempts: {2 1 0}
 	// web-2: scheduled worker-1 true
 }

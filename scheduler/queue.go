@@ -37,10 +37,12 @@ const (
 )
 
 // queuedPod is a pod known to the queue with its scheduling history
-// (framework.QueuedPodInfo).
+// (framework.QueuedPodInfo), and, while it is being bound, what its binding
+// cycle needs.
 type queuedPod struct {
 	pod *api.Pod
 	key string
+	fw  *framework.Framework
 	// timestamp is when the pod was added or last re-added after a failed
 	// attempt; seq breaks ties between equal timestamps in arrival order.
 	timestamp sim.Time
@@ -56,10 +58,22 @@ type queuedPod struct {
 	loc       podLocation
 	index     int  // in its heap
 	gone      bool // deleted while in flight: never requeue
+	// record is the pod's Decision, rewritten by each attempt.
+	record *decisionRecord
+	// The binding cycle's inputs, set while the pod waits to be bound.
+	state   *framework.CycleState
+	assumed *api.Pod
+	host    string
 }
 
+// GetPod and GetTimestamp make a queued pod a framework.QueuedPodInfo for
+// the QueueSort plugin.
+func (qp *queuedPod) GetPod() *api.Pod       { return qp.pod }
+func (qp *queuedPod) GetTimestamp() sim.Time { return qp.timestamp }
+
 // schedulingQueue is kube-scheduler's PriorityQueue on the virtual clock:
-// activeQ ordered by priority then arrival, a backoff queue and an error
+// activeQ ordered by the QueueSort plugin (PrioritySort: priority, then
+// timestamp) then arrival, a backoff queue and an error
 // backoff queue ordered by backoff expiry, and the pool of unschedulable
 // pods that cluster events (filtered by the rejecting plugins' queueing
 // hints) or the five-minute flush move back.
@@ -88,14 +102,14 @@ func newSchedulingQueue(eng *sim.Engine, cfg *Config) *schedulingQueue {
 		unschedulable:  btree.NewG(16, func(a, b *queuedPod) bool { return a.seq < b.seq }),
 		initialBackoff: cfg.PodInitialBackoff, maxBackoff: cfg.PodMaxBackoff,
 		maxInUnschedulable: cfg.PodMaxInUnschedulablePodsDuration, start: eng.Now(), backoffTimerAt: -1}
-	q.active.less = lessActive
+	q.active.less = q.lessActive
 	q.backoff.less = func(a, b *queuedPod) bool {
 		// backoff_queue.go lessBackoffCompletedWithPriority: by expiry
 		// window, then as activeQ orders.
 		if a.backoffExpiry != b.backoffExpiry {
 			return a.backoffExpiry < b.backoffExpiry
 		}
-		return lessActive(a, b)
+		return q.lessActive(a, b)
 	}
 	q.errBackoff.less = func(a, b *queuedPod) bool {
 		if a.backoffExpiry != b.backoffExpiry {
@@ -106,25 +120,29 @@ func newSchedulingQueue(eng *sim.Engine, cfg *Config) *schedulingQueue {
 	return q
 }
 
-// lessActive is PrioritySort (queuesort/priority_sort.go Less): higher
-// priority first, then the earlier timestamp; then arrival order, where
-// upstream's heap would decide arbitrarily.
-func lessActive(a, b *queuedPod) bool {
-	pa, pb := priority(a.pod), priority(b.pod)
-	if pa != pb {
-		return pa > pb
+// noQueueSort is a framework without plugins, whose QueueSortLess is
+// PrioritySort's order.
+var noQueueSort = &framework.Framework{}
+
+// lessActive orders activeQ with the QueueSort plugin, which every profile
+// shares (the first profile's; validation requires them equal); ties it
+// leaves break by arrival order, where upstream's heap would decide
+// arbitrarily.
+func (q *schedulingQueue) lessActive(a, b *queuedPod) bool {
+	var fw *framework.Framework
+	if len(q.frameworks) > 0 {
+		fw = q.frameworks[0]
 	}
-	if a.timestamp != b.timestamp {
-		return a.timestamp < b.timestamp
+	if fw == nil {
+		fw = noQueueSort
+	}
+	if fw.QueueSortLess(a, b) {
+		return true
+	}
+	if fw.QueueSortLess(b, a) {
+		return false
 	}
 	return a.seq < b.seq
-}
-
-func priority(p *api.Pod) int32 {
-	if p.Spec == nil {
-		return 0
-	}
-	return p.Spec.Priority
 }
 
 // has reports whether the queue tracks the pod (queued or in flight).
@@ -135,7 +153,7 @@ func (q *schedulingQueue) has(p *api.Pod) bool {
 
 // add queues a new pod in activeQ (scheduling_queue.go Add).
 func (q *schedulingQueue) add(p *api.Pod) {
-	qp := &queuedPod{pod: p, key: framework.PodKey(p)}
+	qp := &queuedPod{pod: p, key: framework.PodKey(p), fw: q.frameworkFor(p)}
 	q.stamp(qp)
 	q.pods[qp.key] = qp
 	q.pushActive(qp)
@@ -303,12 +321,18 @@ func (q *schedulingQueue) backingOff(qp *queuedPod) bool {
 // order they became unschedulable (scheduling_queue.go
 // MoveAllToActiveOrBackoffQueue with queueing hints).
 func (q *schedulingQueue) moveAll(ev framework.ClusterEvent, oldObj, newObj any) {
+	q.moveAllExcept(ev, oldObj, newObj, nil)
+}
+
+// moveAllExcept is moveAll leaving one pod where it is (schedule_one.go
+// handleBindingCycleError: the pod whose binding was rejected).
+func (q *schedulingQueue) moveAllExcept(ev framework.ClusterEvent, oldObj, newObj any, except *queuedPod) {
 	if q.unschedulable.Len() == 0 || !q.interested(ev) {
 		return
 	}
 	var move []*queuedPod
 	q.unschedulable.Ascend(func(qp *queuedPod) bool {
-		if q.frameworkFor(qp.pod).QueueingHint(qp.pod, qp.rejectors, ev, oldObj, newObj) == framework.Queue {
+		if qp != except && qp.fw.QueueingHint(qp.pod, qp.rejectors, ev, oldObj, newObj) == framework.Queue {
 			move = append(move, qp)
 		}
 		return true

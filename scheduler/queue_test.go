@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/api"
+	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/scheduler/framework"
 	st "github.com/kubesim/kubesim/scheduler/internal/testutil"
 	"github.com/kubesim/kubesim/sim"
@@ -18,7 +19,7 @@ func newTestQueue(t *testing.T) (*schedulingQueue, *sim.Engine, *int) {
 	eng := sim.NewEngine(1)
 	cfg := Config{}.withDefaults()
 	q := newSchedulingQueue(eng, &cfg)
-	fw, err := framework.NewFramework(NewInTreeRegistry(), DefaultProfile(), nil)
+	fw, err := framework.NewFramework(NewInTreeRegistry(), DefaultProfile(), handle{newCache(), cluster.NewStore(eng)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,4 +128,68 @@ func TestQueueHintsFilterMoves(t *testing.T) {
 
 func itoa(a, b, u int) string {
 	return string(rune('0'+a)) + " " + string(rune('0'+b)) + " " + string(rune('0'+u))
+}
+
+// reverseSort is a QueueSort plugin that puts low priorities first.
+type reverseSort struct{}
+
+func (reverseSort) Name() string { return "ReverseSort" }
+func (reverseSort) Less(a, b framework.QueuedPodInfo) bool {
+	return framework.PodPriority(a.GetPod()) < framework.PodPriority(b.GetPod())
+}
+
+// TestQueueUsesQueueSortPlugin: activeQ is ordered by the profile's
+// QueueSort plugin; its ties break by arrival.
+func TestQueueUsesQueueSortPlugin(t *testing.T) {
+	q, _, _ := newTestQueue(t)
+	reg := framework.Registry{"ReverseSort": func(any, framework.Handle) (framework.Plugin, error) { return reverseSort{}, nil }}
+	fw, err := framework.NewFramework(reg, framework.Profile{SchedulerName: "s",
+		Plugins: []framework.PluginSpec{{Name: "ReverseSort"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.frameworks = []*framework.Framework{fw}
+	q.frameworkFor = func(*api.Pod) *framework.Framework { return fw }
+	q.add(st.MakePod().Name("high").Priority(10).Obj())
+	q.add(st.MakePod().Name("a").Obj())
+	q.add(st.MakePod().Name("low").Priority(-5).Obj())
+	q.add(st.MakePod().Name("b").Obj())
+	if got := popNames(q); !slices.Equal(got, []string{"low", "a", "b", "high"}) {
+		t.Errorf("got %v", got)
+	}
+}
+
+// TestQueueBackoffDoubling: a pod rejected again and again backs off 1s,
+// 2s, 4s, 8s, then 10s, from the end of each attempt, completing at the
+// window boundary after the (truncated) expiry.
+func TestQueueBackoffDoubling(t *testing.T) {
+	q, eng, _ := newTestQueue(t)
+	q.add(st.MakePod().Name("p").Req(2000, 0).Obj())
+	var waits []time.Duration
+	var attempt func()
+	attempt = func() {
+		qp := q.pop()
+		if qp == nil {
+			t.Fatal("nothing to pop")
+		}
+		qp.rejectors = []string{"NodeResourcesFit"}
+		q.addUnschedulable(qp, eng.Now())
+		q.moveAll(framework.EventUnschedulableTimeout, nil, nil) // a helpful event at once
+		exp, _ := q.backoffTime(qp)
+		waits = append(waits, exp.Sub(eng.Now()))
+		if len(waits) < 7 {
+			eng.At(exp.Add(backoffWindow), attempt) // when flushBackoffCompleted moves it
+		}
+	}
+	eng.At(sim.Time(time.Second), attempt)
+	if err := eng.Run(sim.Time(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{1, 2, 4, 8, 10, 10, 10}
+	for i := range want {
+		want[i] *= time.Second
+	}
+	if !slices.Equal(waits, want) {
+		t.Errorf("backoffs %v, want %v", waits, want)
+	}
 }

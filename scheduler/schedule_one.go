@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,25 +32,71 @@ const (
 	noteLengthLimit        = 1024
 )
 
-// scheduleResult is what one run of the algorithm found.
+// clearNomination is the nominating info of failures that take a pod's
+// nomination away (schedule_one.go clearNominatedNode).
+var clearNomination = &framework.PostFilterResult{}
+
+// scheduleResult is what one run of the scheduling algorithm found.
 type scheduleResult struct {
 	host                string
-	numAllNodes         int
+	numAllNodes, toFind int
 	evaluated, feasible int
-	diagnosis           framework.Diagnosis
-	top                 []framework.NodePluginScores
-	err                 error
-	status              *framework.Status // the failure, for the queue and the event
-	message             string
-	result              string
+	// nominatedNode is the pod's nominated node, tried first.
+	nominatedNode     string
+	nominatedFeasible bool
+	diagnosis         framework.Diagnosis
+	// status is the failure, nil on success; nominating is what to do
+	// with the pod's nomination (nil: leave it).
+	status     *framework.Status
+	nominating *framework.PostFilterResult
+	// postFilter is PostFilter's status when it ran.
+	postFilter *framework.Status
 }
 
-// scheduleOne runs one scheduling cycle (schedule_one.go ScheduleOne): pop a
-// pod, find it a node, assume it there and bind after BindLatency, or record
-// the failure. The cycle's decision is taken at the current instant, on the
-// cache as it stands; the scheduler then stays busy for the cycle's cost,
-// after which the failure's event and condition are written, as upstream
-// writes them when the cycle ends.
+// scratch is reused by every cycle, so that a cycle allocates nothing of
+// its own.
+type scratch struct {
+	states   []*framework.CycleState // free CycleStates
+	feasible []*framework.NodeInfo
+	statuses *framework.NodeToStatus // nil once handed to a decision
+	hosts    []hostEntry
+	packed   []uint64
+	filters  framework.FilterRunner
+	single   [1]*framework.NodeInfo
+	ones     []int64
+}
+
+func (s *Scheduler) getState() *framework.CycleState {
+	if n := len(s.scratch.states); n > 0 {
+		st := s.scratch.states[n-1]
+		s.scratch.states = s.scratch.states[:n-1]
+		return st
+	}
+	return framework.NewCycleState()
+}
+
+// putState recycles a cycle's state once nothing reads it any more.
+func (s *Scheduler) putState(st *framework.CycleState) {
+	st.Reset()
+	s.scratch.states = append(s.scratch.states, st)
+}
+
+func (s *Scheduler) statusScratch() *framework.NodeToStatus {
+	if s.scratch.statuses == nil {
+		s.scratch.statuses = framework.NewDefaultNodeToStatus()
+	} else {
+		s.scratch.statuses.Reset()
+	}
+	return s.scratch.statuses
+}
+
+// scheduleOne runs one scheduling cycle (schedule_one.go scheduleOnePod):
+// pop a pod, find it a node (or run PostFilter), assume it there, Reserve
+// and Permit, and run the binding cycle BindLatency after the cycle ends;
+// or record the failure. The cycle's decision is taken at the current
+// instant, on the cache as it stands; the scheduler then stays busy for the
+// cycle's cost, after which a failure's event and status are written, as
+// upstream writes them when the cycle ends.
 func (s *Scheduler) scheduleOne() {
 	s.armed = false
 	if s.busy {
@@ -61,102 +106,156 @@ func (s *Scheduler) scheduleOne() {
 	if qp == nil {
 		return
 	}
-	pod := qp.pod
-	fw := s.profiles[pod.Spec.SchedulerName]
-	if s.store.Pod(pod.Namespace, pod.Name) != pod {
-		// Removed before its Deleted event reached us; upstream would find
-		// out when the binding failed.
-		s.queue.done(qp)
-		s.kick()
-		return
-	}
+	pod, fw := qp.pod, qp.fw
 	if pod.Deleting { // schedule_one.go skipPodSchedule
-		s.store.Record(pod, cluster.Warning, reasonFailedScheduling,
-			fmt.Sprintf("skip schedule deleting pod: %v/%v", pod.Namespace, pod.Name), fw.ProfileName(), "")
+		// The store marks removed pods Deleting too: those are simply gone
+		// (their Deleted event has not reached us yet).
+		if s.store.Pod(pod.Namespace, pod.Name) == pod {
+			s.store.Record(pod, cluster.Warning, reasonFailedScheduling,
+				"skip schedule deleting pod: "+pod.Namespace+"/"+pod.Name, fw.ProfileName(), "")
+		}
 		s.queue.done(qp)
 		s.kick()
 		return
 	}
 
-	state := framework.NewCycleState()
-	res := s.schedulePod(fw, state, pod)
-	d := s.newDecision(fw, qp, &res)
-	s.decisions[pod.Key()] = d
+	state := s.getState()
+	start := s.nextStartNodeIndex
+	var res scheduleResult
+	s.records.top.n = 0
+	s.schedulingAlgorithm(fw, state, qp, &res)
+	d := s.records.record(qp, fw, s.eng.Now())
 	cost := s.cfg.CycleCost + time.Duration(res.evaluated)*s.cfg.CycleCostPerNode
 	s.busy = true
-
-	if res.err == nil {
-		s.cache.assume(pod, res.host)
-		s.eng.After(cost, func() { s.busy = false; s.kick() })
-		s.eng.After(cost+s.cfg.BindLatency, func() { s.bind(fw, qp, res.host, d) })
+	if res.status != nil {
+		s.records.fill(d, &res, start, &s.scratch)
+		s.failCycle(fw, qp, state, res.status, res.nominating, cost, d)
 		return
 	}
-	s.failed(fw, state, qp, &res)
-	d.Result, d.Message = res.result, res.message
-	s.requeueFailed(qp, s.eng.Now().Add(cost))
-	s.eng.After(cost, func() {
-		s.busy = false
-		s.reportFailure(fw, pod, &res)
-		s.kick()
-	})
+	// schedule_one.go assumeAndReserve, then Permit.
+	assumed := s.cache.assume(pod, res.host)
+	s.nominator.delete(pod)
+	st := fw.RunReservePluginsReserve(state, assumed, res.host)
+	if st.IsSuccess() {
+		st = fw.RunPermitPlugins(state, assumed, res.host)
+	}
+	if !st.IsSuccess() {
+		fw.RunReservePluginsUnreserve(state, assumed, res.host)
+		s.cache.forget(pod)
+		res.status = s.singleNodeFailure(pod, res.host, st)
+		s.records.fill(d, &res, start, &s.scratch)
+		s.failCycle(fw, qp, state, res.status, clearNomination, cost, d)
+		return
+	}
+	s.records.fill(d, &res, start, &s.scratch)
+	qp.state, qp.assumed, qp.host = state, assumed, res.host
+	s.binds = append(s.binds, qp)
+	s.eng.After(cost, s.cycleDoneFn)
+	s.eng.After(cost+s.cfg.BindLatency, s.bindNextFn)
+}
+
+// singleNodeFailure turns a rejection by Reserve, Permit, PreBind or Bind
+// into a FitError over the one node (schedule_one.go assumeAndReserve,
+// prepareForBindingCycle, bindingCycle); other failures stay errors.
+func (s *Scheduler) singleNodeFailure(pod *api.Pod, node string, st *framework.Status) *framework.Status {
+	if !st.IsRejected() {
+		return st
+	}
+	fe := &framework.FitError{Pod: pod, NumAllNodes: 1, Diagnosis: framework.Diagnosis{NodeToStatus: framework.NewDefaultNodeToStatus()}}
+	fe.Diagnosis.NodeToStatus.Set(node, st)
+	fe.Diagnosis.AddPluginStatus(st)
+	return framework.NewStatus(st.Code()).WithError(fe)
+}
+
+// schedulingAlgorithm finds the node, running PostFilter when none fits
+// (schedule_one.go schedulingAlgorithm).
+func (s *Scheduler) schedulingAlgorithm(fw *framework.Framework, state *framework.CycleState, qp *queuedPod, res *scheduleResult) {
+	err := s.schedulePod(fw, state, qp.pod, res)
+	if err == nil {
+		return
+	}
+	res.nominating = clearNomination
+	if errors.Is(err, ErrNoNodesAvailable) {
+		res.status = framework.NewStatus(framework.UnschedulableAndUnresolvable).WithError(err)
+		return
+	}
+	var fe *framework.FitError
+	if !errors.As(err, &fe) {
+		res.status = framework.AsStatus(err)
+		return
+	}
+	if fw.HasPostFilterPlugins() {
+		r, st := fw.RunPostFilterPlugins(state, qp.pod, fe.Diagnosis.NodeToStatus)
+		fe.Diagnosis.PostFilterMsg = st.Message()
+		res.nominating, res.postFilter = r, st
+		if st == nil {
+			res.postFilter = framework.NewStatus(framework.Success)
+		}
+	}
+	res.status = framework.NewStatus(framework.Unschedulable).WithError(fe)
 }
 
 // schedulePod finds the node for pod (schedule_one.go schedulePod).
-func (s *Scheduler) schedulePod(fw *framework.Framework, state *framework.CycleState, pod *api.Pod) scheduleResult {
+func (s *Scheduler) schedulePod(fw *framework.Framework, state *framework.CycleState, pod *api.Pod, res *scheduleResult) error {
 	nodes := s.cache.nodeList()
-	res := scheduleResult{numAllNodes: len(nodes)}
+	res.numAllNodes = len(nodes)
 	if len(nodes) == 0 {
-		res.err = ErrNoNodesAvailable
-		return res
+		return ErrNoNodesAvailable
 	}
-	feasible, diag, err := s.findNodesThatFitPod(fw, state, pod, nodes)
-	res.diagnosis = diag
-	res.evaluated = len(feasible) + diag.NodeToStatus.Len()
+	feasible, err := s.findNodesThatFitPod(fw, state, pod, nodes, res)
 	res.feasible = len(feasible)
+	res.evaluated = len(feasible) + res.diagnosis.NodeToStatus.Len()
 	if err != nil {
-		res.err = err
-		return res
+		return err
 	}
 	if len(feasible) == 0 {
-		res.err = &framework.FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: diag}
-		return res
+		return &framework.FitError{Pod: pod, NumAllNodes: len(nodes), Diagnosis: res.diagnosis}
 	}
 	if len(feasible) == 1 { // one feasible node: no scoring
 		res.host = feasible[0].Name()
-		return res
+		return nil
 	}
-	scores, err := prioritizeNodes(fw, state, pod, feasible)
+	totals, err := prioritizeNodes(fw, state, pod, feasible, &s.scratch.ones)
 	if err != nil {
-		res.err = err
-		return res
+		return err
 	}
-	res.top = selectHost(scores, maxTopScores)
-	for i := range res.top {
-		// The scores share one array for every feasible node; a Decision
-		// outlives the cycle, so it keeps copies of its few.
-		res.top[i].Scores = slices.Clone(res.top[i].Scores)
-	}
-	res.host = res.top[0].Name
-	return res
+	res.host = s.selectHost(fw, totals, feasible)
+	return nil
 }
 
-// findNodesThatFitPod runs PreFilter, then Filter over the nodes from the
-// round-robin start, and advances the start by the nodes processed
-// (schedule_one.go findNodesThatFitPod).
+// findNodesThatFitPod runs PreFilter, tries the nominated node first, then
+// Filter over the nodes from the round-robin start, and advances the start
+// by the nodes processed (schedule_one.go findNodesThatFitPod).
 func (s *Scheduler) findNodesThatFitPod(fw *framework.Framework, state *framework.CycleState, pod *api.Pod,
-	allNodes []*framework.NodeInfo) ([]*framework.NodeInfo, framework.Diagnosis, error) {
-	diag := framework.Diagnosis{NodeToStatus: framework.NewDefaultNodeToStatus()}
+	allNodes []*framework.NodeInfo, res *scheduleResult) ([]*framework.NodeInfo, error) {
+	diag := &res.diagnosis
+	diag.NodeToStatus = s.statusScratch()
 	preRes, st, unschedulable := fw.RunPreFilterPlugins(state, pod, allNodes)
-	diag.UnschedulablePlugins = slices.Sorted(slices.Values(unschedulable))
+	if len(unschedulable) > 0 {
+		diag.UnschedulablePlugins = slices.Sorted(slices.Values(unschedulable))
+	}
 	if !st.IsSuccess() {
 		if !st.IsRejected() {
-			return nil, diag, st.AsError()
+			return nil, st.AsError()
 		}
 		// Every node gets the PreFilter status, so that preemption sees it.
 		diag.NodeToStatus.SetAbsentNodesStatus(st)
 		diag.PreFilterMsg = st.Message()
 		diag.AddPluginStatus(st)
-		return nil, diag, nil
+		return nil, nil
+	}
+	// A nominated node (set by an earlier preemption) is likely the only
+	// one that fits: try it first (schedule_one.go evaluateNominatedNode).
+	if nnn := pod.Status.NominatedNodeName; nnn != "" {
+		res.nominatedNode = nnn
+		if ni := s.cache.placedNodeInfo(nnn); ni != nil {
+			s.scratch.single[0] = ni
+			feasible, err := s.findNodesThatPassFilters(fw, state, pod, diag, s.scratch.single[:], nil)
+			if err == nil && len(feasible) != 0 {
+				res.nominatedFeasible = true
+				return feasible, nil
+			}
+		}
 	}
 	nodes := allNodes
 	if !preRes.AllNodes() {
@@ -169,47 +268,70 @@ func (s *Scheduler) findNodesThatFitPod(fw *framework.Framework, state *framewor
 		diag.NodeToStatus.SetAbsentNodesStatus(framework.NewStatus(framework.UnschedulableAndUnresolvable,
 			fmt.Sprintf("node(s) didn't satisfy plugin(s) %v", diag.UnschedulablePlugins)))
 	}
-	feasible, err := s.findNodesThatPassFilters(fw, state, pod, &diag, nodes)
+	feasible, err := s.findNodesThatPassFilters(fw, state, pod, diag, nodes, &res.toFind)
 	processed := len(feasible) + diag.NodeToStatus.Len()
 	s.nextStartNodeIndex = (s.nextStartNodeIndex + processed) % len(allNodes)
-	return feasible, diag, err
+	return feasible, err
 }
 
 // findNodesThatPassFilters filters nodes from nextStartNodeIndex on, until
 // numFeasibleNodesToFind nodes passed (schedule_one.go
-// findNodesThatPassFilters). Upstream filters in parallel and fills the
-// feasible list in completion order; here the nodes are visited one after
-// another, so the list is in scan order.
+// findNodesThatPassFilters), with the nominated pods counted
+// (RunFilterPluginsWithNominatedPods). Upstream filters in parallel and
+// fills the feasible list in completion order; here the nodes are visited
+// one after another, so the list is in scan order. The list is scratch,
+// valid until the next cycle.
 func (s *Scheduler) findNodesThatPassFilters(fw *framework.Framework, state *framework.CycleState, pod *api.Pod,
-	diag *framework.Diagnosis, nodes []*framework.NodeInfo) ([]*framework.NodeInfo, error) {
+	diag *framework.Diagnosis, nodes []*framework.NodeInfo, toFindOut *int) ([]*framework.NodeInfo, error) {
 	n := len(nodes)
 	toFind := int(numFeasibleNodesToFind(fw.PercentageOfNodesToScore(), s.cfg.PercentageOfNodesToScore, int32(n)))
 	if !fw.HasScorePlugins() {
 		toFind = 1
 	}
-	feasible := make([]*framework.NodeInfo, 0, min(toFind, n))
+	if toFindOut != nil {
+		*toFindOut = toFind
+	}
+	feasible := s.scratch.feasible[:0]
 	if n == 0 {
 		return feasible, nil
 	}
+	idx := s.nextStartNodeIndex % n
 	if !fw.HasFilterPlugins() {
-		for i := range min(toFind, n) {
-			feasible = append(feasible, nodes[(s.nextStartNodeIndex+i)%n])
+		for range min(toFind, n) {
+			feasible = append(feasible, nodes[idx])
+			if idx++; idx == n {
+				idx = 0
+			}
 		}
+		s.scratch.feasible = feasible
 		return feasible, nil
 	}
+	withNominated := !s.nominator.empty()
+	s.scratch.filters = fw.FilterRunner(state, s.scratch.filters)
+	filters := &s.scratch.filters
 	for i := 0; i < n && len(feasible) < toFind; i++ {
-		ni := nodes[(s.nextStartNodeIndex+i)%n]
-		st := fw.RunFilterPlugins(state, pod, ni)
+		ni := nodes[idx]
+		if idx++; idx == n {
+			idx = 0
+		}
+		var st *framework.Status
+		if withNominated {
+			st = fw.RunFilterPluginsWithNominatedPods(state, pod, ni)
+		} else {
+			st = filters.Run(state, pod, ni)
+		}
 		switch {
-		case st.IsSuccess():
+		case st == nil || st.IsSuccess():
 			feasible = append(feasible, ni)
 		case st.Code() == framework.Error:
+			s.scratch.feasible = feasible
 			return feasible, st.AsError()
 		default:
 			diag.NodeToStatus.Set(ni.Name(), st)
 			diag.AddPluginStatus(st)
 		}
 	}
+	s.scratch.feasible = feasible // keep the grown buffer
 	return feasible, nil
 }
 
@@ -231,156 +353,357 @@ func numFeasibleNodesToFind(profilePct *int32, globalPct, numAllNodes int32) int
 	return max(numAllNodes*pct/100, minFeasibleNodesToFind)
 }
 
-// prioritizeNodes runs PreScore and Score (schedule_one.go prioritizeNodes);
-// without score plugins every node scores 1.
+// prioritizeNodes runs PreScore and Score (schedule_one.go prioritizeNodes)
+// and returns each node's total score; without score plugins every node
+// scores 1.
 func prioritizeNodes(fw *framework.Framework, state *framework.CycleState, pod *api.Pod,
-	nodes []*framework.NodeInfo) ([]framework.NodePluginScores, error) {
+	nodes []*framework.NodeInfo, ones *[]int64) ([]int64, error) {
 	if !fw.HasScorePlugins() {
-		out := make([]framework.NodePluginScores, len(nodes))
-		for i, ni := range nodes {
-			out[i] = framework.NodePluginScores{Name: ni.Name(), TotalScore: 1}
+		out := grow(*ones, len(nodes))
+		for i := range out {
+			out[i] = 1
 		}
+		*ones = out
 		return out, nil
 	}
 	if st := fw.RunPreScorePlugins(state, pod, nodes); !st.IsSuccess() {
 		return nil, st.AsError()
 	}
-	scores, st := fw.RunScorePlugins(state, pod, nodes)
+	totals, st := fw.RunScorePluginsTotals(state, pod, nodes)
 	if !st.IsSuccess() {
 		return nil, st.AsError()
 	}
-	return scores, nil
+	return totals, nil
 }
 
 // maxTopScores is how many of the best nodes a Decision keeps.
-const maxTopScores = 3
+const maxTopScores = 5
 
-// selectHost heapifies the scores in their (scan) order and pops up to k of
-// them, best first (schedule_one.go newSortedNodeScores, v1.35+): a max-heap
-// on TotalScore then Randomizer, on container/heap, so that ties fall the way
+// hostEntry is one feasible node in the host-selection heap: its total,
+// its Randomizer and its position in the scan (feasible list) order.
+type hostEntry struct {
+	total int64
+	rnd   int
+	pos   int32
+}
+
+// hostLess is the max-heap order of schedule_one.go / sorted_nodes.go
+// (v1.35+): the higher total, then the higher Randomizer.
+func hostLess(a, b *hostEntry) bool {
+	return a.total > b.total || (a.total == b.total && a.rnd > b.rnd)
+}
+
+// hostHeap is container/heap's algorithm on a concrete slice: Init and Pop
+// move the same elements as heap.Init and heap.Pop would, so ties fall as
 // upstream's heap lets them, which is not simply "the first best node".
-func selectHost(scores []framework.NodePluginScores, k int) []framework.NodePluginScores {
-	h := nodeScoreHeap(scores)
-	heap.Init(&h)
-	out := make([]framework.NodePluginScores, 0, min(k, len(scores)))
-	for len(out) < k && h.Len() > 0 {
-		out = append(out, heap.Pop(&h).(framework.NodePluginScores))
+type hostHeap []hostEntry
+
+func (h hostHeap) down(i0, n int) {
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1
+		if j2 := j1 + 1; j2 < n && hostLess(&h[j2], &h[j1]) {
+			j = j2
+		}
+		if !hostLess(&h[j], &h[i]) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+func (h hostHeap) init() {
+	n := len(h)
+	for i := n/2 - 1; i >= 0; i-- {
+		h.down(i, n)
+	}
+}
+
+// pop removes the best entry (heap.Pop: swap the root with the last, sift
+// down, take the last).
+func (h *hostHeap) pop() hostEntry {
+	old := *h
+	n := len(old) - 1
+	old[0], old[n] = old[n], old[0]
+	old[:n].down(0, n)
+	*h = old[:n]
+	return old[n]
+}
+
+// packedHeap is hostHeap for the common case, every Randomizer 0 and every
+// total in [0, 2³¹): each entry packs total<<32 | position into one word and
+// the order compares the totals only, so Init and Pop move exactly the
+// elements hostHeap's would (TestPackedHeapMatchesHostHeap), over a third
+// of the memory.
+type packedHeap []uint64
+
+func (h packedHeap) down(i0, n int) {
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 {
+			break
+		}
+		j := j1
+		if j2 := j1 + 1; j2 < n && h[j2]>>32 > h[j1]>>32 {
+			j = j2
+		}
+		if h[j]>>32 <= h[i]>>32 {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+}
+
+func (h packedHeap) init() {
+	n := len(h)
+	// Already a heap (every parent's total at least its children's, as when
+	// the nodes are alike and score alike)? Then heap.Init would move
+	// nothing: skip its n/2 sift-downs.
+	heap := true
+	for i := 1; i < n; i++ {
+		if h[i]>>32 > h[(i-1)/2]>>32 {
+			heap = false
+			break
+		}
+	}
+	if heap {
+		return
+	}
+	for i := n/2 - 1; i >= 0; i-- {
+		h.down(i, n)
+	}
+}
+
+func (h *packedHeap) pop() uint64 {
+	old := *h
+	n := len(old) - 1
+	old[0], old[n] = old[n], old[0]
+	old[:n].down(0, n)
+	*h = old[:n]
+	return old[n]
+}
+
+// selectHost heapifies the totals in their (scan) order and pops the best
+// (schedule_one.go NewSortedScoredNodes, Pop), noting the best few for the
+// pod's Decision. Without extenders every Randomizer is 0.
+func (s *Scheduler) selectHost(fw *framework.Framework, totals []int64, nodes []*framework.NodeInfo) string {
+	top := &s.records.top
+	top.n, top.tied, top.fw = 0, 0, nil
+	if fw.HasScorePlugins() {
+		top.fw = fw
+	}
+	note := func(total int64, pos int) {
+		top.pos[top.n], top.names[top.n], top.totals[top.n] = pos, nodes[pos].Name(), total
+		top.n++
+	}
+	var best int64
+	h := packedHeap(grow(s.scratch.packed, len(totals)))
+	s.scratch.packed = h[:0]
+	for i, t := range totals {
+		switch {
+		case i == 0 || t > best:
+			best, top.tied = t, 1
+		case t == best:
+			top.tied++
+		}
+		if t < 0 || t >= 1<<31 {
+			h = nil // not packable
+		} else if h != nil {
+			h[i] = uint64(t)<<32 | uint64(i)
+		}
+	}
+	if h != nil {
+		h.init()
+		for top.n < maxTopScores && len(h) > 0 {
+			e := h.pop()
+			note(int64(e>>32), int(uint32(e)))
+		}
+		return top.names[0]
+	}
+	g := hostHeap(grow(s.scratch.hosts, len(totals)))
+	for i, t := range totals {
+		g[i] = hostEntry{total: t, pos: int32(i)}
+	}
+	g.init()
+	for top.n < maxTopScores && len(g) > 0 {
+		e := g.pop()
+		note(e.total, int(e.pos))
+	}
+	s.scratch.hosts = g[:0]
+	return top.names[0]
+}
+
+// selectTop is selectHost for tests: the first k pops.
+func selectTop(scores []framework.NodePluginScores, k int) []framework.NodePluginScores {
+	h := make(hostHeap, len(scores))
+	for i := range scores {
+		h[i] = hostEntry{total: scores[i].TotalScore, rnd: scores[i].Randomizer, pos: int32(i)}
+	}
+	h.init()
+	var out []framework.NodePluginScores
+	for len(out) < k && len(h) > 0 {
+		out = append(out, scores[h.pop().pos])
 	}
 	return out
 }
 
-type nodeScoreHeap []framework.NodePluginScores
-
-func (h nodeScoreHeap) Len() int { return len(h) }
-func (h nodeScoreHeap) Less(i, j int) bool {
-	return h[i].TotalScore > h[j].TotalScore ||
-		(h[i].TotalScore == h[j].TotalScore && h[i].Randomizer > h[j].Randomizer)
-}
-func (h nodeScoreHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *nodeScoreHeap) Push(x any)   { *h = append(*h, x.(framework.NodePluginScores)) }
-func (h *nodeScoreHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// bind writes the binding BindLatency after the decision (schedule_one.go
-// bindingCycle, DefaultBinder). The binding subresource also sets
-// PodScheduled=True, in the same write (registry/core/pod/storage
-// assignPod).
-func (s *Scheduler) bind(fw *framework.Framework, qp *queuedPod, node string, d *Decision) {
-	pod := qp.pod
-	if s.store.Pod(pod.Namespace, pod.Name) != pod {
-		s.bindingFailed(fw, qp, d, cluster.NotFound(api.KindPod, pod.Name))
-		return
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
 	}
-	saved := slices.Clone(pod.Status.Conditions)
-	api.SetCondition(&pod.Status.Conditions, api.Condition{Type: api.PodScheduled, Status: corev1.ConditionTrue,
-		LastTransition: s.eng.Now()})
-	if err := s.store.Bind(pod, node); err != nil {
-		pod.Status.Conditions = saved
-		s.bindingFailed(fw, qp, d, err)
+	return s[:n]
+}
+
+// bindNext runs the oldest pending binding cycle.
+func (s *Scheduler) bindNext() {
+	qp := s.binds[s.bindHead]
+	s.binds[s.bindHead] = nil
+	s.bindHead++
+	if s.bindHead == len(s.binds) {
+		s.binds, s.bindHead = s.binds[:0], 0
+	}
+	s.bindingCycle(qp)
+}
+
+// bindingCycle is schedule_one.go bindingCycle: PreBind, Bind (the
+// DefaultBinder writes the binding), then the Scheduled event and PostBind;
+// a failure unreserves and forgets the pod and sends it back to the queue.
+func (s *Scheduler) bindingCycle(qp *queuedPod) {
+	fw, state, assumed, host := qp.fw, qp.state, qp.assumed, qp.host
+	qp.state, qp.assumed = nil, nil
+	st := fw.RunPreBindPlugins(state, assumed, host)
+	if st.IsSuccess() {
+		st = fw.RunBindPlugins(state, assumed, host)
+		if st.IsSkip() {
+			st = framework.AsStatus(fmt.Errorf("no bind plugin bound pod %s", assumed.Key()))
+		}
+	}
+	if !st.IsSuccess() {
+		s.bindingFailed(fw, qp, state, assumed, host, st)
 		return
 	}
 	s.queue.done(qp)
 	s.attempts.Scheduled++
-	d.Bound = true
+	qp.record.bound = true
+	pod := qp.pod
+	// schedule_one.go finishBinding
 	s.store.Record(pod, cluster.Normal, reasonScheduled,
-		fmt.Sprintf("Successfully assigned %v/%v to %v", pod.Namespace, pod.Name, node), fw.ProfileName(), "")
+		"Successfully assigned "+pod.Namespace+"/"+pod.Name+" to "+host, fw.ProfileName(), "")
+	fw.RunPostBindPlugins(state, assumed, host)
+	s.putState(state)
 }
 
-// bindingFailed releases the assumed pod, tells the queue its room is free
-// again and handles the error (schedule_one.go handleBindingCycleError).
-func (s *Scheduler) bindingFailed(fw *framework.Framework, qp *queuedPod, d *Decision, err error) {
-	assumed := *qp.pod
-	assumed.NodeName = d.Node
+// bindingFailed is schedule_one.go handleBindingCycleError: unreserve and
+// forget the assumed pod, tell the queue its room is free again (after
+// requeueing the pod itself if it was rejected, so that the event does not
+// move it) and handle the failure.
+func (s *Scheduler) bindingFailed(fw *framework.Framework, qp *queuedPod, state *framework.CycleState,
+	assumed *api.Pod, host string, st *framework.Status) {
+	fw.RunReservePluginsUnreserve(state, assumed, host)
 	s.cache.forget(qp.pod)
-	s.queue.moveAll(framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Delete}, &assumed, nil)
-	res := scheduleResult{err: err}
-	s.failed(fw, nil, qp, &res)
-	d.Result, d.Message = res.result, res.message
-	s.requeueFailed(qp, s.eng.Now())
-	s.reportFailure(fw, qp.pod, &res)
+	ev := framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Delete}
+	if !st.IsRejected() {
+		s.queue.moveAll(ev, assumed, nil)
+	}
+	status := s.singleNodeFailure(qp.pod, host, st)
+	d := qp.record
+	d.result, d.message = resultOf(status), status.Message()
+	d.bindFailed = true
+	s.handleFailure(fw, qp, state, status, clearNomination, s.eng.Now())
+	s.reportFailure(fw, qp.pod, status, clearNomination, d)
+	if st.IsRejected() {
+		s.queue.moveAllExcept(ev, assumed, nil, qp)
+	}
 	s.kick()
 }
 
-// failed turns a failed cycle into its status and message, running
-// PostFilter (schedule_one.go schedulingCycle's error path). Until
-// DefaultPreemption exists, a profile without PostFilter plugins gets the
-// message DefaultPreemption gives when it finds no victims.
-func (s *Scheduler) failed(fw *framework.Framework, state *framework.CycleState, qp *queuedPod, res *scheduleResult) {
-	var fe *framework.FitError
-	switch {
-	case errors.Is(res.err, ErrNoNodesAvailable):
-		res.status = framework.NewStatus(framework.UnschedulableAndUnresolvable).WithError(res.err)
-	case errors.As(res.err, &fe):
-		if fw.HasPostFilterPlugins() {
-			_, st := fw.RunPostFilterPlugins(state, qp.pod, fe.Diagnosis.NodeToStatus)
-			fe.Diagnosis.PostFilterMsg = st.Message()
-		} else {
-			fe.Diagnosis.PostFilterMsg = preemptionMessage(qp.pod, s.cache.nodeList(), fe.Diagnosis.NodeToStatus)
-		}
-		res.status = framework.NewStatus(framework.Unschedulable).WithError(fe)
-		qp.rejectors = fe.Diagnosis.UnschedulablePlugins
-	default:
-		res.status = framework.AsStatus(res.err)
-	}
-	res.message = res.status.Message()
-	res.result = ResultError
-	if res.status.IsRejected() {
-		res.result = ResultUnschedulable
-	}
+// failCycle handles a failed scheduling cycle: the queue takes the pod back
+// at once (with the cycle's end as its timestamp) and the nomination
+// changes in memory; the event and the status are written when the cycle
+// ends.
+func (s *Scheduler) failCycle(fw *framework.Framework, qp *queuedPod, state *framework.CycleState, status *framework.Status,
+	nominating *framework.PostFilterResult, cost time.Duration, d *decisionRecord) {
+	d.result, d.message = resultOf(status), status.Message()
+	s.handleFailure(fw, qp, state, status, nominating, s.eng.Now().Add(cost))
+	pod := qp.pod
+	s.eng.After(cost, func() {
+		s.busy = false
+		s.reportFailure(fw, pod, status, nominating, d)
+		s.kick()
+	})
 }
 
-// requeueFailed puts the pod back unless it is gone or bound meanwhile
-// (schedule_one.go handleSchedulingFailure).
-func (s *Scheduler) requeueFailed(qp *queuedPod, at sim.Time) {
+func resultOf(status *framework.Status) string {
+	if status.IsRejected() {
+		return ResultUnschedulable
+	}
+	return ResultError
+}
+
+// handleFailure is the queue side of schedule_one.go
+// handleSchedulingFailure: the rejecting plugins are remembered for the
+// queueing hints, the pod is requeued unless it is gone or bound meanwhile,
+// and the nominator follows the PostFilter result (nil: the nomination in
+// the pod's status stays).
+func (s *Scheduler) handleFailure(fw *framework.Framework, qp *queuedPod, state *framework.CycleState, status *framework.Status,
+	nominating *framework.PostFilterResult, at sim.Time) {
+	qp.rejectors = nil
+	var fe *framework.FitError
+	if errors.As(status.Err(), &fe) {
+		qp.rejectors = fe.Diagnosis.UnschedulablePlugins
+	}
 	pod := qp.pod
-	if s.store.Pod(pod.Namespace, pod.Name) != pod || pod.NodeName != "" || pod.IsTerminal() {
+	if state != nil {
+		s.putState(state)
+	}
+	if pod.Deleting || pod.NodeName != "" || pod.IsTerminal() || qp.gone {
 		s.queue.done(qp)
 		return
 	}
 	s.queue.addUnschedulable(qp, at)
+	node := pod.Status.NominatedNodeName
+	if nominating != nil {
+		node = nominating.NominatedNodeName
+	}
+	s.nominator.add(pod, node)
 }
 
-// reportFailure counts the attempt and writes FailedScheduling and the
-// PodScheduled=False condition (schedule_one.go handleSchedulingFailure,
-// updatePod).
-func (s *Scheduler) reportFailure(fw *framework.Framework, pod *api.Pod, res *scheduleResult) {
+// reportFailure counts the attempt and writes FailedScheduling, the
+// PodScheduled=False condition and the nominated node (schedule_one.go
+// handleSchedulingFailure, updatePod), in one status write.
+func (s *Scheduler) reportFailure(fw *framework.Framework, pod *api.Pod, status *framework.Status,
+	nominating *framework.PostFilterResult, d *decisionRecord) {
 	reason := corev1.PodReasonSchedulerError
-	if res.result == ResultUnschedulable {
+	if status.IsRejected() {
 		s.attempts.Unschedulable++
 		reason = corev1.PodReasonUnschedulable
 	} else {
 		s.attempts.Error++
 	}
-	s.store.Record(pod, cluster.Warning, reasonFailedScheduling, truncateMessage(res.message), fw.ProfileName(), "")
-	if s.store.Pod(pod.Namespace, pod.Name) != pod || pod.NodeName != "" {
+	msg := d.message // status.Message(), computed once when the cycle failed
+	s.store.Record(pod, cluster.Warning, reasonFailedScheduling, truncateMessage(msg), fw.ProfileName(), "")
+	if pod.Deleting || pod.NodeName != "" || s.store.Pod(pod.Namespace, pod.Name) != pod {
 		return
 	}
-	if api.SetCondition(&pod.Status.Conditions, api.Condition{Type: api.PodScheduled, Status: corev1.ConditionFalse,
-		LastTransition: s.eng.Now(), Reason: reason, Message: res.message}) {
+	changed := api.SetCondition(&pod.Status.Conditions, api.Condition{Type: api.PodScheduled, Status: corev1.ConditionFalse,
+		LastTransition: s.eng.Now(), Reason: reason, Message: msg})
+	if nominating != nil && pod.Status.NominatedNodeName != nominating.NominatedNodeName {
+		// Only the nominator's own view counts: a later cycle may have
+		// cleared the nomination meanwhile.
+		if n := s.nominator.nominatedNode(pod); n == nominating.NominatedNodeName {
+			pod.Status.NominatedNodeName = n
+			changed = true
+		}
+	}
+	d.nominatedAfter = pod.Status.NominatedNodeName
+	if changed {
 		s.store.Update(pod)
 	}
 }

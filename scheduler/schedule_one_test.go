@@ -1,11 +1,11 @@
 package scheduler
 
 import (
+	"container/heap"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/scheduler/framework"
 	st "github.com/kubesim/kubesim/scheduler/internal/testutil"
 	"github.com/kubesim/kubesim/sim"
@@ -75,7 +75,7 @@ func TestSelectHost(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := names(selectHost(tc.scores, tc.k)); !slices.Equal(got, tc.want) {
+			if got := names(selectTop(tc.scores, tc.k)); !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -83,7 +83,7 @@ func TestSelectHost(t *testing.T) {
 	t.Run("Test_SelectHost: equal scores, higher Randomizer first", func(t *testing.T) {
 		in := []framework.NodePluginScores{{Name: "node2.2", TotalScore: 2, Randomizer: 2},
 			{Name: "node2.1", TotalScore: 2, Randomizer: 1}, {Name: "node2.3", TotalScore: 2, Randomizer: 3}}
-		if got := names(selectHost(in, 3)); !slices.Equal(got, []string{"node2.3", "node2.2", "node2.1"}) {
+		if got := names(selectTop(in, 3)); !slices.Equal(got, []string{"node2.3", "node2.2", "node2.1"}) {
 			t.Errorf("got %v", got)
 		}
 	})
@@ -154,57 +154,53 @@ func TestTruncateMessage(t *testing.T) {
 	}
 }
 
-// TestPreemptionMessage: what DefaultPreemption says when it finds no
-// victims, per status code of the rejected nodes.
-func TestPreemptionMessage(t *testing.T) {
-	all := func(n int) []*framework.NodeInfo {
-		var out []*framework.NodeInfo
-		for i := range n {
-			ni := framework.NewNodeInfo()
-			ni.SetNode(st.MakeNode().Name(string(rune('a' + i))).Obj())
-			out = append(out, ni)
+// refHeap is container/heap over scores, the way upstream's
+// NewSortedScoredNodes pops them.
+type refHeap []hostEntry
+
+func (h refHeap) Len() int           { return len(h) }
+func (h refHeap) Less(i, j int) bool { return hostLess(&h[i], &h[j]) }
+func (h refHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *refHeap) Push(x any)        { *h = append(*h, x.(hostEntry)) }
+func (h *refHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// TestPackedHeapMatchesHostHeap: container/heap, the general heap and the
+// packed heap pop the same positions on random totals with many ties.
+func TestPackedHeapMatchesHostHeap(t *testing.T) {
+	rnd := sim.NewEngine(7).Rand("heap")
+	for round := range 200 {
+		n := 1 + rnd.IntN(600)
+		totals := make([]int64, n)
+		for i := range totals {
+			totals[i] = int64(rnd.IntN(1 + round%20))
+			if round%7 == 0 { // sorted descending: already a heap
+				totals[i] = int64(n - i/3)
+			}
 		}
-		return out
-	}
-	pod := st.MakePod().Req(1000, 0).Obj()
-	tests := []struct {
-		name   string
-		pod    *api.Pod
-		nodes  int
-		set    map[string]framework.Code
-		absent *framework.Status
-		want   string
-	}{
-		{"all unschedulable", pod, 3, map[string]framework.Code{"a": framework.Unschedulable,
-			"b": framework.Unschedulable, "c": framework.Unschedulable}, nil,
-			"preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."},
-		{"mixed", pod, 5, map[string]framework.Code{"a": framework.Unschedulable, "b": framework.UnschedulableAndUnresolvable,
-			"c": framework.Unschedulable, "d": framework.UnschedulableAndUnresolvable, "e": framework.UnschedulableAndUnresolvable}, nil,
-			"preemption: 0/5 nodes are available: 2 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling."},
-		{"all unresolvable", pod, 2, map[string]framework.Code{"a": framework.UnschedulableAndUnresolvable,
-			"b": framework.UnschedulableAndUnresolvable}, nil,
-			"preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."},
-		{"a PreFilter Unschedulable rejection stands for every node", pod, 4, nil,
-			framework.NewStatus(framework.Unschedulable, "no"),
-			"preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."},
-		{"preemptionPolicy Never", st.MakePod().Req(1000, 0).PreemptNever().Obj(), 1,
-			map[string]framework.Code{"a": framework.Unschedulable}, nil,
-			"preemption: not eligible due to preemptionPolicy=Never."},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			m := framework.NewDefaultNodeToStatus()
-			for _, ni := range all(tc.nodes) { // in node order, not map order
-				if c, ok := tc.set[ni.Name()]; ok {
-					m.Set(ni.Name(), framework.NewStatus(c, "x"))
-				}
+		h := make(hostHeap, n)
+		p := make(packedHeap, n)
+		ref := make(refHeap, n)
+		for i, tot := range totals {
+			h[i] = hostEntry{total: tot, pos: int32(i)}
+			ref[i] = h[i]
+			p[i] = uint64(tot)<<32 | uint64(i)
+		}
+		h.init()
+		p.init()
+		heap.Init(&ref)
+		for len(h) > 0 {
+			a, b, r := h.pop(), p.pop(), heap.Pop(&ref).(hostEntry)
+			if a != r {
+				t.Fatalf("round %d: container/heap popped %d, the general heap %d", round, r.pos, a.pos)
 			}
-			if tc.absent != nil {
-				m.SetAbsentNodesStatus(tc.absent)
+			if int(a.pos) != int(uint32(b)) || a.total != int64(b>>32) {
+				t.Fatalf("round %d: general heap popped %d (%d), packed %d (%d)", round, a.pos, a.total, uint32(b), b>>32)
 			}
-			if got := preemptionMessage(tc.pod, all(tc.nodes), m); got != tc.want {
-				t.Errorf("got  %q\nwant %q", got, tc.want)
-			}
-		})
+		}
 	}
 }

@@ -11,40 +11,40 @@ import (
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/scheduler/framework"
-	"github.com/kubesim/kubesim/scheduler/plugins/noderesources"
 	"github.com/kubesim/kubesim/sim"
 )
 
-// Latency-model defaults. A cycle's cost is CycleCost + CycleCostPerNode ×
-// nodes evaluated: the scheduler is busy for that long before it pops the
-// next pod. The figures are of the order kube-scheduler's scheduler_perf
-// SchedulingBasic shows (a few hundred pods/s at 5000 nodes, where about 500
-// nodes are evaluated per pod; over a thousand at 100 nodes), not a
-// measurement of a particular machine: 250µs + 5µs × 500 = 2.75ms per pod at
-// 5000 nodes, 0.75ms at 100 nodes.
+// Latency-model defaults, calibrated in doc.go ("Virtual cost"): a cycle
+// occupies the scheduler for CycleCost + CycleCostPerNode × nodes
+// evaluated, which puts a burst on 5000 nodes (500 nodes evaluated per
+// pod) at 1.4 ms per pod, about 714 pods/s, where scheduler_perf's
+// SchedulingBasic 5000Nodes_10000Pods measures 721 (threshold 680).
 const (
-	DefaultCycleCost        = 250 * time.Microsecond
-	DefaultCycleCostPerNode = 5 * time.Microsecond
-	// DefaultBindLatency is the time from the decision to the binding being
-	// stored: one apiserver write (pods/binding) and its etcd commit.
+	DefaultCycleCost        = 400 * time.Microsecond
+	DefaultCycleCostPerNode = 2 * time.Microsecond
+	// DefaultBindLatency is the time from the end of the scheduling cycle
+	// to the binding being stored: one apiserver write (pods/binding) and
+	// its etcd commit.
 	DefaultBindLatency = 5 * time.Millisecond
 )
 
 // Config configures the scheduler. For durations, zero means the default
-// and a negative value means none (zero time).
+// and a negative value means none (zero time). A KubeSchedulerConfiguration
+// file converts to a Config with (*KubeSchedulerConfiguration).Config.
 type Config struct {
 	// Profiles are the scheduler's profiles; nil means one profile,
 	// DefaultProfile() ("default-scheduler"). Pods choose one by
 	// spec.schedulerName; pods naming none are left alone.
 	Profiles []framework.Profile
 	// CycleCost is the fixed virtual time one scheduling cycle occupies the
-	// scheduler (default 250µs); CycleCostPerNode is added per node
-	// evaluated, i.e. run through the filters (default 5µs).
+	// scheduler; CycleCostPerNode is added per node evaluated, i.e. run
+	// through the filters (defaults in doc.go).
 	CycleCost        time.Duration
 	CycleCostPerNode time.Duration
-	// BindLatency is the time from choosing a node to the binding being
-	// written to the store (default 5ms). Binding does not hold up the next
-	// cycle, as upstream binds asynchronously.
+	// BindLatency is the time from the end of a scheduling cycle to its
+	// binding cycle (PreBind, Bind: the binding written to the store).
+	// Binding does not hold up the next cycle, as upstream binds
+	// asynchronously.
 	BindLatency time.Duration
 	// PercentageOfNodesToScore is the share of nodes to find feasible
 	// before scoring; 0 means adaptive (50% − nodes/125, at least 5%), as
@@ -56,18 +56,6 @@ type Config struct {
 	// PodMaxInUnschedulablePodsDuration is how long a pod waits for a
 	// helpful event before it is retried anyway (default 5m).
 	PodMaxInUnschedulablePodsDuration time.Duration
-}
-
-// DefaultProfile is the default-scheduler profile with the plugins
-// implemented so far: NodeResourcesFit (weight 1).
-func DefaultProfile() framework.Profile {
-	return framework.Profile{SchedulerName: api.DefaultSchedulerName,
-		Plugins: []framework.PluginSpec{{Name: noderesources.Name, Weight: 1}}}
-}
-
-// NewInTreeRegistry returns the plugins kubesim implements.
-func NewInTreeRegistry() framework.Registry {
-	return framework.Registry{noderesources.Name: noderesources.New}
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -94,7 +82,11 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// Validate checks the config as kube-scheduler's config validation would.
+// Validate checks the config as kube-scheduler's config validation and
+// framework construction would: percentages, backoffs, unique profile
+// names, registered plugins, plugin arguments, exactly one (common)
+// QueueSort plugin and at least one Bind plugin per profile. Plugins are
+// built against an empty throwaway store to check their arguments.
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	if c.PercentageOfNodesToScore < 0 || c.PercentageOfNodesToScore > 100 {
@@ -106,16 +98,43 @@ func (c Config) Validate() error {
 	if len(c.Profiles) == 0 {
 		return errors.New("profiles: Required value")
 	}
+	store := cluster.NewStore(sim.NewEngine(0))
+	_, err := buildFrameworks(c.Profiles, handle{c: newCache(), store: store})
+	return err
+}
+
+// buildFrameworks builds one framework per profile and checks the
+// QueueSort and Bind plugins (framework.go NewFramework;
+// validation.go validateCommonQueueSort).
+func buildFrameworks(profiles []framework.Profile, h framework.Handle) ([]*framework.Framework, error) {
 	reg := NewInTreeRegistry()
-	for i, p := range c.Profiles {
-		if slices.ContainsFunc(c.Profiles[:i], func(q framework.Profile) bool { return q.SchedulerName == p.SchedulerName }) {
-			return fmt.Errorf("profiles[%d].schedulerName: Duplicate value: %q", i, p.SchedulerName)
+	var out []*framework.Framework
+	var queueSort []string
+	for i, p := range profiles {
+		if slices.ContainsFunc(profiles[:i], func(q framework.Profile) bool { return q.SchedulerName == p.SchedulerName }) {
+			return nil, fmt.Errorf("profiles[%d].schedulerName: Duplicate value: %q", i, p.SchedulerName)
 		}
-		if err := p.Validate(reg); err != nil {
-			return fmt.Errorf("profiles[%d]: %w", i, err)
+		fw, err := framework.NewFramework(reg, p, h)
+		if err != nil {
+			return nil, fmt.Errorf("profiles[%d]: %w", i, err)
 		}
+		if !fw.HasQueueSortPlugin() {
+			return nil, fmt.Errorf("profiles[%d]: only one queue sort plugin required for profile with scheduler name %q, but got 0",
+				i, p.SchedulerName)
+		}
+		if !fw.HasBindPlugins() {
+			return nil, fmt.Errorf("profiles[%d]: at least one bind plugin is needed for profile with scheduler name %q",
+				i, p.SchedulerName)
+		}
+		qs := fw.ListPlugins().QueueSort
+		if i == 0 {
+			queueSort = qs
+		} else if !slices.Equal(qs, queueSort) {
+			return nil, fmt.Errorf("profiles[%d].plugins.queueSort: Invalid value: %v: must be the same for all profiles", i, qs)
+		}
+		out = append(out, fw)
 	}
-	return nil
+	return out, nil
 }
 
 // Result label values of scheduler_schedule_attempts_total
@@ -146,49 +165,73 @@ type Scheduler struct {
 	frameworks []*framework.Framework          // in profile order
 	cache      *cache
 	queue      *schedulingQueue
+	nominator  *nominator
 
 	nextStartNodeIndex int
 	busy, armed        bool
 
-	decisions map[string]*Decision // lookups only
-	attempts  AttemptCounts
+	// Pending binding cycles, in the order they run (every binding waits
+	// the same BindLatency after its cycle, so they fire in FIFO order).
+	binds    []*queuedPod
+	bindHead int
+
+	// Method values made once, so that scheduling them allocates nothing.
+	scheduleOneFn, cycleDoneFn, bindNextFn func()
+
+	scratch  scratch
+	records  recordStore
+	attempts AttemptCounts
 }
 
 // New builds the scheduler, registers its watches on pods and nodes and
 // runs it on store.Engine(). It panics on an invalid Config: check it first
-// with Config.Validate.
+// with Config.Validate, or use NewScheduler.
 func New(store *cluster.Store, cfg Config) *Scheduler {
-	if err := cfg.Validate(); err != nil {
+	s, err := NewScheduler(store, cfg)
+	if err != nil {
 		panic("scheduler: invalid config: " + err.Error())
+	}
+	return s
+}
+
+// NewScheduler is New returning configuration errors.
+func NewScheduler(store *cluster.Store, cfg Config) (*Scheduler, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	cfg = cfg.withDefaults()
 	s := &Scheduler{store: store, eng: store.Engine(), cfg: cfg, profiles: map[string]*framework.Framework{},
-		cache: newCache(), decisions: map[string]*Decision{}}
-	reg := NewInTreeRegistry()
-	for _, p := range cfg.Profiles {
-		fw, err := framework.NewFramework(reg, p, handle{s.cache, store})
-		if err != nil {
-			panic("scheduler: " + err.Error())
-		}
-		s.profiles[p.SchedulerName] = fw
-		s.frameworks = append(s.frameworks, fw)
+		cache: newCache(), nominator: newNominator(store)}
+	fws, err := buildFrameworks(cfg.Profiles, handle{s.cache, store})
+	if err != nil {
+		return nil, err
 	}
+	for _, fw := range fws {
+		fw.SetPodNominator(s.nominator)
+		s.profiles[fw.ProfileName()] = fw
+	}
+	s.frameworks = fws
+	s.scheduleOneFn, s.cycleDoneFn, s.bindNextFn = s.scheduleOne, s.cycleDone, s.bindNext
 	s.queue = newSchedulingQueue(s.eng, &s.cfg)
 	s.queue.frameworkFor = func(p *api.Pod) *framework.Framework { return s.profiles[p.Spec.SchedulerName] }
 	s.queue.frameworks = s.frameworks
 	s.queue.onReady = s.kick
 	store.Watch(api.KindNode, s.onNode)
 	store.Watch(api.KindPod, s.onPod)
-	return s
+	return s, nil
 }
 
+// handle is what plugins see of the scheduler (framework.Handle): the
+// cache's node list and the store.
 type handle struct {
 	c     *cache
 	store *cluster.Store
 }
 
-func (h handle) NodeInfos() []*framework.NodeInfo { return h.c.nodeList() }
-func (h handle) Store() *cluster.Store            { return h.store }
+func (h handle) NodeInfos() []*framework.NodeInfo            { return h.c.nodeList() }
+func (h handle) Store() *cluster.Store                       { return h.store }
+func (h handle) GetNodeInfo(name string) *framework.NodeInfo { return h.c.placedNodeInfo(name) }
+func (h handle) livePod(p *api.Pod) *api.Pod                 { return h.c.livePod(p) }
 
 // Pending returns the pods waiting in each queue, as the
 // scheduler_pending_pods{queue} gauge (pods being scheduled or bound are in
@@ -198,9 +241,8 @@ func (s *Scheduler) Pending() (active, backoff, unschedulable int) { return s.qu
 // Attempts returns the scheduling attempts so far by result.
 func (s *Scheduler) Attempts() AttemptCounts { return s.attempts }
 
-// Explain returns the last scheduling decision for the pod "namespace/name",
-// or nil if it was never attempted. The result is shared: do not modify it.
-func (s *Scheduler) Explain(podKey string) *Decision { return s.decisions[podKey] }
+// Frameworks returns the profiles' frameworks, in profile order.
+func (s *Scheduler) Frameworks() []*framework.Framework { return s.frameworks }
 
 // kick schedules a cycle at the current time if the scheduler is idle and a
 // pod is waiting. Running it as its own event lets the watch events of the
@@ -210,19 +252,27 @@ func (s *Scheduler) kick() {
 		return
 	}
 	s.armed = true
-	s.eng.After(0, s.scheduleOne)
+	s.eng.After(0, s.scheduleOneFn)
+}
+
+// cycleDone ends a successful cycle's busy time.
+func (s *Scheduler) cycleDone() {
+	s.busy = false
+	s.kick()
 }
 
 func (s *Scheduler) onPod(ev cluster.WatchEvent) {
 	p := ev.Object.(*api.Pod)
 	switch {
 	case ev.Type == cluster.Deleted:
+		s.nominator.delete(p)
 		if p.NodeName != "" && s.cache.removeBound(p) {
 			s.queue.moveAll(framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Delete}, p, nil)
 		}
 		s.queue.delete(p)
 	case p.NodeName != "":
 		s.queue.delete(p)
+		s.nominator.delete(p)
 		// The scheduler's informers leave out terminal pods
 		// (scheduler.go NewInformerFactory), so a pod that finished is a
 		// deleted one.
@@ -237,13 +287,21 @@ func (s *Scheduler) onPod(ev cluster.WatchEvent) {
 		}
 	default:
 		if p.IsTerminal() {
+			s.nominator.delete(p)
 			s.queue.delete(p)
 			return
 		}
-		if s.profiles[p.Spec.SchedulerName] == nil || s.queue.has(p) {
+		// An assumed pod's update is not a new pod to schedule
+		// (eventhandlers.go; schedule_one.go skipPodSchedule).
+		if s.profiles[p.Spec.SchedulerName] == nil || s.queue.has(p) || s.cache.isAssumed(p) {
 			return
 		}
 		s.queue.add(p)
+		// A pod already nominated (a restarted scheduler) keeps its
+		// nomination (scheduling_queue.go addPod).
+		if nnn := p.Status.NominatedNodeName; nnn != "" {
+			s.nominator.add(p, nnn)
+		}
 	}
 	s.kick()
 }

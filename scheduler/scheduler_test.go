@@ -447,7 +447,7 @@ func TestSpreadsByLeastAllocated(t *testing.T) {
 		}
 	}
 	d := e.sched.Explain("default/p7")
-	if d == nil || len(d.TopScores) != 3 || d.TopScores[0].Name != d.Node || d.TopScores[0].TotalScore < d.TopScores[1].TotalScore {
+	if d == nil || len(d.TopScores) != 4 || d.TopScores[0].Node != d.Node || d.TopScores[0].TotalScore < d.TopScores[1].TotalScore {
 		t.Errorf("Explain(p7) = %+v", d)
 	}
 }

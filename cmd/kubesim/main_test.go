@@ -34,12 +34,12 @@ func TestExitCodes(t *testing.T) {
 		inStdout string
 		inStderr string
 	}{
-		{"default run", func(*testing.T) []string { return []string{"run"} }, 0, "6 passed, 0 failed", ""},
+		{"default run", func(*testing.T) []string { return []string{"run"} }, 0, "9 passed, 0 failed", ""},
 		{"library name", func(*testing.T) []string { return []string{"run", "pending-pods", "-o", "json"} }, 0, `"scenario": "pending-pods"`, ""},
 		{"missing file", func(*testing.T) []string { return []string{"run", "/nonexistent.yaml"} }, 2, "", "nonexistent.yaml"},
 		{"misspelt field", func(t *testing.T) []string {
 			return []string{"validate", writeScenario(t, func(s string) string { return strings.Replace(s, " replicas:", " replicass:", 1) })}
-		}, 2, "", `s.yaml:43:3: field spec.replicass: unknown field "replicass"`},
+		}, 2, "", `s.yaml:60:3: field spec.replicass: unknown field "replicass"`},
 		{"failing expectation", func(t *testing.T) []string {
 			return []string{"run", writeScenario(t, func(s string) string {
 				return strings.Replace(s, "jsonpath={.status.readyReplicas}=2", "jsonpath={.status.readyReplicas}=7", 1)

@@ -1,7 +1,6 @@
 package nodelifecycle
 
 import (
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubesim/kubesim/api"

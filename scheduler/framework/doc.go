@@ -1,17 +1,39 @@
 // Package framework holds the shapes of kube-scheduler's scheduling framework
 // (k8s.io/kube-scheduler/framework and pkg/scheduler/framework), without
 // context and without goroutines: Status codes, CycleState, NodeInfo, the
-// plugin interfaces, Diagnosis and FitError, cluster events with queueing
-// hints, and the Framework that runs one profile's plugins in order.
+// plugin interfaces of every extension point (QueueSort, PreFilter with its
+// extensions, Filter, PostFilter, PreScore, Score, Reserve, Permit, PreBind,
+// Bind, PostBind), Diagnosis and FitError, cluster events with queueing
+// hints, and the Framework that builds one profile's plugins (MultiPoint
+// expansion with per-point overrides, as upstream's NewFramework) and runs
+// them in order.
 //
-// It imports api and libraries only; never cluster, sim or the scheduler
-// package. Plugins built on it are pure: they read the pod, the CycleState
-// and the NodeInfos handed to them and nothing else (no store, no clock, no
-// random source).
+// It imports api, cluster (Handle exposes the store for the listers upstream
+// plugins use) and sim (queue timestamps); never the scheduler package.
+// Filter and score plugins built on it are pure: they read the pod, the
+// CycleState and the NodeInfos handed to them and nothing else (no clock, no
+// random source, no writes).
+//
+// # Plugin arguments
+//
+// A Factory receives nil (defaults), a value of the plugin's own args type,
+// or a json.RawMessage with pluginConfig[].args from a configuration file,
+// which the plugin decodes with DecodeArgs (unknown fields rejected),
+// defaults and validates, naming fields relative to args.
+//
+// # Handles
+//
+// The *Framework being built is the Handle a factory receives: it embeds
+// the scheduler's Handle and implements FrameworkHandle (the runners, the
+// pod nominator, the profile name), which DefaultPreemption needs.
 //
 // Invariants: every method that returns several nodes returns them in the
 // order of the node list it was given; no map iteration reaches a decision or
-// an output (FitError sorts its reasons, NodeToStatus keeps insertion order);
-// a Status returned by a plugin belongs to the framework, which sets its
-// plugin name, so plugins return a fresh Status each time.
+// an output (FitError sorts its reasons, NodeToStatus keeps insertion order,
+// plugins are instantiated and expanded in profile order); a Status returned
+// by a plugin belongs to the framework, which sets its plugin name, so
+// plugins return a fresh Status each time. Per-cycle results the framework
+// returns from scratch space (RunScorePlugins) are valid until the next
+// call. The scheduler recycles CycleStates: data a plugin writes lives until
+// the pod's binding cycle or failure handling ends.
 package framework

@@ -223,9 +223,14 @@ type FilterPlugin interface {
 	Filter(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status
 }
 
-// PostFilterResult is what a PostFilter plugin proposes (a nominated node).
+// PostFilterResult is what a PostFilter plugin proposes: the node the pod
+// is nominated to (framework.NominatingInfo in override mode; an empty
+// name clears the pod's nomination, while a nil result leaves it as it
+// is). Victims names the pods preempted for it ("namespace/name"), for
+// explanations.
 type PostFilterResult struct {
 	NominatedNodeName string
+	Victims           []string
 }
 
 // PostFilterPlugin runs when no node passed the filters (preemption).

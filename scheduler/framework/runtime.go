@@ -3,54 +3,180 @@ package framework
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/kubesim/kubesim/api"
 )
 
-// Factory builds a plugin from its arguments (nil for the defaults) and the
-// framework's read-only handle (pkg/scheduler/framework/runtime/registry.go
-// PluginFactory).
+// Factory builds a plugin from its arguments and the framework's handle
+// (pkg/scheduler/framework/runtime/registry.go PluginFactory). args is nil
+// (use the defaults), a value of the plugin's own args type, or a
+// json.RawMessage from a configuration file's pluginConfig (see DecodeArgs
+// for the contract). h is the *Framework being built, which also
+// implements FrameworkHandle; it must not be used to run plugins before
+// NewFramework returns.
 type Factory func(args any, h Handle) (Plugin, error)
 
 // Registry maps plugin names to factories. It is only looked up, never
 // iterated, so its map order cannot leak.
 type Registry map[string]Factory
 
-// PluginSpec enables one plugin in a profile at every extension point it
-// implements, as a MultiPoint entry does; Weight applies to Score (0 means
-// 1) and Args to the factory.
+// PluginSpec names one plugin, with its score weight (0 means 1) and,
+// optionally, its arguments (see Factory; a PluginConfig entry for the same
+// plugin takes precedence).
 type PluginSpec struct {
 	Name   string
 	Weight int32
 	Args   any
 }
 
-// Profile is one scheduler profile: the schedulerName pods select it by and
-// its plugins in order (KubeSchedulerProfile).
+// PluginSet enables and disables plugins at one extension point
+// (config.PluginSet). Disabled names only hold MultiPoint plugins back from
+// this point; "*" holds back all of them.
+type PluginSet struct {
+	Enabled  []PluginSpec
+	Disabled []string
+}
+
+// ExtensionPoints are the plugins enabled at individual extension points,
+// on top of (or overriding) the profile's MultiPoint list (config.Plugins).
+type ExtensionPoints struct {
+	QueueSort, PreFilter, Filter, PostFilter, PreScore, Score,
+	Reserve, Permit, PreBind, Bind, PostBind PluginSet
+}
+
+// PluginConfig is one plugin's arguments (config.PluginConfig).
+type PluginConfig struct {
+	Name string
+	Args any
+}
+
+// Profile is one scheduler profile (KubeSchedulerProfile after defaulting):
+// the schedulerName pods select it by, its MultiPoint plugins in order, any
+// per-extension-point sets, and plugin arguments.
 type Profile struct {
 	SchedulerName string
-	Plugins       []PluginSpec
+	// Plugins is the MultiPoint list: each plugin is enabled at every
+	// extension point it implements, in this order, unless an extension
+	// point disables it or lists it itself (see NewFramework).
+	Plugins []PluginSpec
+	// ExtensionPoints are per-point additions, overrides and exclusions.
+	ExtensionPoints ExtensionPoints
+	// PluginConfig holds arguments by plugin name.
+	PluginConfig []PluginConfig
 	// PercentageOfNodesToScore overrides the scheduler-wide value when set.
 	PercentageOfNodesToScore *int32
 }
 
-// Validate checks the profile against the registry.
+type point int
+
+const (
+	pQueueSort point = iota
+	pPreFilter
+	pFilter
+	pPostFilter
+	pPreScore
+	pScore
+	pReserve
+	pPermit
+	pPreBind
+	pBind
+	pPostBind
+	numPoints
+)
+
+// pointNames are the extension points as upstream's errors name their
+// interfaces, and (lower-cased first letter) as the config's fields.
+var pointNames = [numPoints]string{"QueueSortPlugin", "PreFilterPlugin", "FilterPlugin", "PostFilterPlugin",
+	"PreScorePlugin", "ScorePlugin", "ReservePlugin", "PermitPlugin", "PreBindPlugin", "BindPlugin", "PostBindPlugin"}
+
+func (e *ExtensionPoints) set(p point) *PluginSet {
+	return [numPoints]*PluginSet{&e.QueueSort, &e.PreFilter, &e.Filter, &e.PostFilter, &e.PreScore, &e.Score,
+		&e.Reserve, &e.Permit, &e.PreBind, &e.Bind, &e.PostBind}[p]
+}
+
+func implements(pl Plugin, p point) bool {
+	var ok bool
+	switch p {
+	case pQueueSort:
+		_, ok = pl.(QueueSortPlugin)
+	case pPreFilter:
+		_, ok = pl.(PreFilterPlugin)
+	case pFilter:
+		_, ok = pl.(FilterPlugin)
+	case pPostFilter:
+		_, ok = pl.(PostFilterPlugin)
+	case pPreScore:
+		_, ok = pl.(PreScorePlugin)
+	case pScore:
+		_, ok = pl.(ScorePlugin)
+	case pReserve:
+		_, ok = pl.(ReservePlugin)
+	case pPermit:
+		_, ok = pl.(PermitPlugin)
+	case pPreBind:
+		_, ok = pl.(PreBindPlugin)
+	case pBind:
+		_, ok = pl.(BindPlugin)
+	case pPostBind:
+		_, ok = pl.(PostBindPlugin)
+	}
+	return ok
+}
+
+// names lists every plugin the profile enables anywhere, each once, in the
+// order of first mention: MultiPoint, then the extension points in order.
+func (p *Profile) names() []string {
+	var out []string
+	add := func(specs []PluginSpec) {
+		for _, s := range specs {
+			if !slices.Contains(out, s.Name) {
+				out = append(out, s.Name)
+			}
+		}
+	}
+	add(p.Plugins)
+	for i := range numPoints {
+		add(p.ExtensionPoints.set(i).Enabled)
+	}
+	return out
+}
+
+// Validate checks the profile against the registry: a scheduler name, known
+// plugins, no plugin twice in one list, no negative weights, no plugin
+// configured twice.
 func (p Profile) Validate(r Registry) error {
 	if p.SchedulerName == "" {
 		return errors.New("schedulerName: Required value")
 	}
-	for i, pl := range p.Plugins {
-		if _, ok := r[pl.Name]; !ok {
-			return fmt.Errorf("profile %q: plugins[%d]: plugin %q is not registered", p.SchedulerName, i, pl.Name)
+	check := func(path string, specs []PluginSpec) error {
+		for i, pl := range specs {
+			if _, ok := r[pl.Name]; !ok {
+				return fmt.Errorf("profile %q: %s[%d]: plugin %q is not registered", p.SchedulerName, path, i, pl.Name)
+			}
+			if slices.ContainsFunc(specs[:i], func(q PluginSpec) bool { return q.Name == pl.Name }) {
+				return fmt.Errorf("profile %q: %s[%d]: plugin %q is enabled twice", p.SchedulerName, path, i, pl.Name)
+			}
+			if pl.Weight < 0 {
+				return fmt.Errorf("profile %q: %s[%d].weight: Invalid value: %d: must not be negative",
+					p.SchedulerName, path, i, pl.Weight)
+			}
 		}
-		if slices.ContainsFunc(p.Plugins[:i], func(q PluginSpec) bool { return q.Name == pl.Name }) {
-			return fmt.Errorf("profile %q: plugins[%d]: plugin %q is enabled twice", p.SchedulerName, i, pl.Name)
+		return nil
+	}
+	if err := check("plugins", p.Plugins); err != nil {
+		return err
+	}
+	for i := range numPoints {
+		name := pointNames[i]
+		if err := check(lowerFirst(name[:len(name)-len("Plugin")])+".enabled", p.ExtensionPoints.set(i).Enabled); err != nil {
+			return err
 		}
-		if pl.Weight < 0 || pl.Weight > 100 {
-			// pkg/scheduler/apis/config/validation: weights are in [0, 100].
-			return fmt.Errorf("profile %q: plugins[%d].weight: Invalid value: %d: must be in the range [0, 100]",
-				p.SchedulerName, i, pl.Weight)
+	}
+	for i, c := range p.PluginConfig {
+		if slices.ContainsFunc(p.PluginConfig[:i], func(q PluginConfig) bool { return q.Name == c.Name }) {
+			return fmt.Errorf("profile %q: pluginConfig[%d]: Duplicate value: %q", p.SchedulerName, i, c.Name)
 		}
 	}
 	if pct := p.PercentageOfNodesToScore; pct != nil && (*pct < 0 || *pct > 100) {
@@ -60,72 +186,304 @@ func (p Profile) Validate(r Registry) error {
 	return nil
 }
 
+func lowerFirst(s string) string {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return s
+	}
+	return string(s[0]+'a'-'A') + s[1:]
+}
+
 type scorePlugin struct {
 	ScorePlugin
 	weight int64
 }
 
 // Framework runs one profile's plugins (pkg/scheduler/framework/runtime
-// framework.go frameworkImpl), in the order the profile lists them.
+// framework.go frameworkImpl). It is also the plugins' handle: it embeds
+// the Handle it was built with and adds the runners and the pod nominator
+// (FrameworkHandle), as upstream's framework implements fwk.Handle.
 type Framework struct {
+	Handle
+
 	profile    Profile
+	queueSort  QueueSortPlugin
 	preFilter  []PreFilterPlugin
 	filter     []FilterPlugin
 	postFilter []PostFilterPlugin
 	preScore   []PreScorePlugin
 	score      []scorePlugin
+	reserve    []ReservePlugin
+	permit     []PermitPlugin
+	preBind    []PreBindPlugin
+	bind       []BindPlugin
+	postBind   []PostBindPlugin
 	events     []pluginEvent
+	enabled    [numPoints][]string
+	nominator  PodNominator
+
+	// Scratch reused by RunScorePlugins across cycles.
+	scoreScratch struct {
+		plugins []scorePlugin
+		lists   []NodeScoreList
+		totals  []int64
+		out     []NodePluginScores
+		backing []PluginScore
+	}
 }
+
+var _ FrameworkHandle = (*Framework)(nil)
 
 type pluginEvent struct {
 	plugin string
 	ClusterEventWithHint
 }
 
-// NewFramework builds the plugins of profile p from r.
+// NewFramework builds the plugins of profile p from r (framework.go
+// NewFramework): each plugin the profile mentions is instantiated once with
+// its arguments; each extension point then lists, in this order, the
+// plugins it names itself that also appear in MultiPoint (overrides), the
+// MultiPoint plugins that implement it and are not disabled there (unless
+// it disables "*"), and its remaining own plugins (expandMultiPointPlugins).
+// A plugin named in an extension point must implement it. The score weight
+// of a plugin is the first one given, by the score point and then by
+// MultiPoint (getValidScoreWeights); 0 means 1.
+//
+// Unlike upstream, a profile without a QueueSort or Bind plugin is accepted
+// here, so that plugin tests can build small frameworks; the scheduler's
+// Config.Validate requires both, as upstream's NewFramework does.
 func NewFramework(r Registry, p Profile, h Handle) (*Framework, error) {
 	if err := p.Validate(r); err != nil {
 		return nil, err
 	}
-	f := &Framework{profile: p}
-	for _, spec := range p.Plugins {
-		pl, err := r[spec.Name](spec.Args, h)
+	f := &Framework{Handle: h, profile: p}
+	args := map[string]any{} // lookups only
+	for _, c := range p.PluginConfig {
+		args[c.Name] = c.Args
+	}
+	specArgs := func(specs []PluginSpec) {
+		for _, s := range specs {
+			if _, ok := args[s.Name]; !ok && s.Args != nil {
+				args[s.Name] = s.Args
+			}
+		}
+	}
+	specArgs(p.Plugins)
+	for i := range numPoints {
+		specArgs(p.ExtensionPoints.set(i).Enabled)
+	}
+
+	plugins := map[string]Plugin{} // lookups only
+	for _, name := range p.names() {
+		pl, err := r[name](args[name], f)
 		if err != nil {
-			return nil, fmt.Errorf("profile %q: plugin %q: %w", p.SchedulerName, spec.Name, err)
+			return nil, fmt.Errorf("profile %q: initializing plugin %q: %w", p.SchedulerName, name, err)
 		}
-		if pl.Name() != spec.Name {
-			return nil, fmt.Errorf("profile %q: plugin %q names itself %q", p.SchedulerName, spec.Name, pl.Name())
+		if pl.Name() != name {
+			return nil, fmt.Errorf("profile %q: plugin %q names itself %q", p.SchedulerName, name, pl.Name())
 		}
-		if x, ok := pl.(PreFilterPlugin); ok {
-			f.preFilter = append(f.preFilter, x)
+		plugins[name] = pl
+		f.fillEnqueueExtensions(pl)
+	}
+
+	for pt := range numPoints {
+		names, err := expand(p, pt, plugins)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", p.SchedulerName, err)
 		}
-		if x, ok := pl.(FilterPlugin); ok {
-			f.filter = append(f.filter, x)
-		}
-		if x, ok := pl.(PostFilterPlugin); ok {
-			f.postFilter = append(f.postFilter, x)
-		}
-		if x, ok := pl.(PreScorePlugin); ok {
-			f.preScore = append(f.preScore, x)
-		}
-		if x, ok := pl.(ScorePlugin); ok {
-			w := int64(spec.Weight)
-			if w == 0 {
-				w = 1 // runtime/framework.go NewFramework: an unset score weight is 1
-			}
-			f.score = append(f.score, scorePlugin{x, w})
-		}
-		if x, ok := pl.(EnqueueExtensions); ok {
-			for _, ev := range x.EventsToRegister() {
-				f.events = append(f.events, pluginEvent{pl.Name(), ev})
-			}
-		}
+		f.enabled[pt] = names
+	}
+	for _, n := range f.enabled[pQueueSort] {
+		f.queueSort = plugins[n].(QueueSortPlugin)
+	}
+	if n := len(f.enabled[pQueueSort]); n > 1 {
+		return nil, fmt.Errorf("only one queue sort plugin required for profile with scheduler name %q, but got %d",
+			p.SchedulerName, n)
+	}
+	for _, n := range f.enabled[pPreFilter] {
+		f.preFilter = append(f.preFilter, plugins[n].(PreFilterPlugin))
+	}
+	for _, n := range f.enabled[pFilter] {
+		f.filter = append(f.filter, plugins[n].(FilterPlugin))
+	}
+	for _, n := range f.enabled[pPostFilter] {
+		f.postFilter = append(f.postFilter, plugins[n].(PostFilterPlugin))
+	}
+	for _, n := range f.enabled[pPreScore] {
+		f.preScore = append(f.preScore, plugins[n].(PreScorePlugin))
+	}
+	weights, err := scoreWeights(p, plugins)
+	if err != nil {
+		return nil, fmt.Errorf("profile %q: score plugins: %w", p.SchedulerName, err)
+	}
+	for _, n := range f.enabled[pScore] {
+		f.score = append(f.score, scorePlugin{plugins[n].(ScorePlugin), weights[n]})
+	}
+	for _, n := range f.enabled[pReserve] {
+		f.reserve = append(f.reserve, plugins[n].(ReservePlugin))
+	}
+	for _, n := range f.enabled[pPermit] {
+		f.permit = append(f.permit, plugins[n].(PermitPlugin))
+	}
+	for _, n := range f.enabled[pPreBind] {
+		f.preBind = append(f.preBind, plugins[n].(PreBindPlugin))
+	}
+	for _, n := range f.enabled[pBind] {
+		f.bind = append(f.bind, plugins[n].(BindPlugin))
+	}
+	for _, n := range f.enabled[pPostBind] {
+		f.postBind = append(f.postBind, plugins[n].(PostBindPlugin))
 	}
 	return f, nil
 }
 
+// expand lists the plugins of one extension point (framework.go
+// updatePluginList, then expandMultiPointPlugins).
+func expand(p Profile, pt point, plugins map[string]Plugin) ([]string, error) {
+	set := p.ExtensionPoints.set(pt)
+	var own []string
+	for _, s := range set.Enabled {
+		if !implements(plugins[s.Name], pt) {
+			return nil, fmt.Errorf("plugin %q does not extend %s plugin", s.Name, pointNames[pt][:len(pointNames[pt])-len("Plugin")])
+		}
+		own = append(own, s.Name) // duplicates were rejected by Validate
+	}
+	if slices.Contains(set.Disabled, "*") {
+		return own, nil
+	}
+	var multi, overrides []string
+	for _, s := range p.Plugins {
+		if !implements(plugins[s.Name], pt) || slices.Contains(set.Disabled, s.Name) {
+			continue
+		}
+		if slices.Contains(own, s.Name) {
+			overrides = append(overrides, s.Name)
+			continue
+		}
+		multi = append(multi, s.Name) // duplicates were rejected by Validate
+	}
+	out := make([]string, 0, len(own)+len(multi))
+	for _, n := range own { // part 1: overrides, in the point's own order
+		if slices.Contains(overrides, n) {
+			out = append(out, n)
+		}
+	}
+	out = append(out, multi...) // part 2
+	for _, n := range own {     // part 3: the point's other plugins
+		if !slices.Contains(overrides, n) {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// scoreWeights is framework.go getValidScoreWeights: the score point's
+// entries, then MultiPoint's; the first weight given wins; 0 means 1; the
+// sum of weights × MaxNodeScore must not overflow.
+func scoreWeights(p Profile, plugins map[string]Plugin) (map[string]int64, error) {
+	weights := map[string]int64{} // lookups only
+	var total int64
+	for _, s := range slices.Concat(p.ExtensionPoints.Score.Enabled, p.Plugins) {
+		if _, ok := plugins[s.Name].(ScorePlugin); !ok {
+			continue
+		}
+		if _, ok := weights[s.Name]; ok {
+			continue
+		}
+		w := int64(s.Weight)
+		if w == 0 {
+			w = 1
+		}
+		if w*MaxNodeScore > math.MaxInt64-total {
+			return nil, errors.New("total score of Score plugins could overflow")
+		}
+		total += w * MaxNodeScore
+		weights[s.Name] = w
+	}
+	return weights, nil
+}
+
+// fillEnqueueExtensions registers the events of a plugin that can reject a
+// pod (PreFilter, Filter, Reserve, Permit); one that does not say which
+// events may help gets every event (framework.go fillEnqueueExtensions,
+// defaultEnqueueExtension).
+func (f *Framework) fillEnqueueExtensions(pl Plugin) {
+	switch pl.(type) {
+	case PreFilterPlugin, FilterPlugin, ReservePlugin, PermitPlugin:
+	default:
+		return
+	}
+	x, ok := pl.(EnqueueExtensions)
+	if !ok {
+		f.events = append(f.events, pluginEvent{pl.Name(), ClusterEventWithHint{Event: ClusterEvent{Resource: WildCard, ActionType: All}}})
+		return
+	}
+	for _, ev := range x.EventsToRegister() {
+		f.events = append(f.events, pluginEvent{pl.Name(), ev})
+	}
+}
+
+// EnabledPlugins lists, per extension point, the plugins a framework runs
+// there, in order (framework.go ListPlugins).
+type EnabledPlugins struct {
+	QueueSort, PreFilter, Filter, PostFilter, PreScore, Score,
+	Reserve, Permit, PreBind, Bind, PostBind []string
+}
+
+// ListPlugins returns the plugins enabled at each extension point.
+func (f *Framework) ListPlugins() EnabledPlugins {
+	e := f.enabled
+	return EnabledPlugins{e[pQueueSort], e[pPreFilter], e[pFilter], e[pPostFilter], e[pPreScore], e[pScore],
+		e[pReserve], e[pPermit], e[pPreBind], e[pBind], e[pPostBind]}
+}
+
+// ScoreWeight is the weight of a score plugin, 0 for a plugin that does not
+// score in this profile.
+func (f *Framework) ScoreWeight(plugin string) int64 {
+	for _, pl := range f.score {
+		if pl.Name() == plugin {
+			return pl.weight
+		}
+	}
+	return 0
+}
+
+// SetPodNominator gives the framework the scheduling queue's nominator.
+func (f *Framework) SetPodNominator(n PodNominator) { f.nominator = n }
+
+// NominatedPodsForNode returns the pods nominated to a node (none without a
+// nominator).
+func (f *Framework) NominatedPodsForNode(nodeName string) []*api.Pod {
+	if f.nominator == nil {
+		return nil
+	}
+	return f.nominator.NominatedPodsForNode(nodeName)
+}
+
+// ClearNominatedNodeName takes nominations away (see PodNominator).
+func (f *Framework) ClearNominatedNodeName(pods ...*api.Pod) {
+	if f.nominator != nil {
+		f.nominator.ClearNominatedNodeName(pods...)
+	}
+}
+
+// GetNodeInfo returns the handle's NodeInfo for a node, or nil.
+func (f *Framework) GetNodeInfo(name string) *NodeInfo {
+	if g, ok := f.Handle.(NodeInfoGetter); ok {
+		return g.GetNodeInfo(name)
+	}
+	for _, ni := range f.NodeInfos() {
+		if ni.Name() == name {
+			return ni
+		}
+	}
+	return nil
+}
+
 // ProfileName is the profile's schedulerName.
 func (f *Framework) ProfileName() string { return f.profile.SchedulerName }
+
+// Profile returns the profile the framework was built from.
+func (f *Framework) Profile() Profile { return f.profile }
 
 // PercentageOfNodesToScore is the profile's override, or nil.
 func (f *Framework) PercentageOfNodesToScore() *int32 { return f.profile.PercentageOfNodesToScore }
@@ -138,6 +496,22 @@ func (f *Framework) HasPostFilterPlugins() bool { return len(f.postFilter) > 0 }
 
 // HasScorePlugins reports whether any Score plugin is enabled.
 func (f *Framework) HasScorePlugins() bool { return len(f.score) > 0 }
+
+// HasQueueSortPlugin reports whether a QueueSort plugin is enabled.
+func (f *Framework) HasQueueSortPlugin() bool { return f.queueSort != nil }
+
+// HasBindPlugins reports whether any Bind plugin is enabled.
+func (f *Framework) HasBindPlugins() bool { return len(f.bind) > 0 }
+
+// QueueSortLess orders two queued pods with the profile's QueueSort plugin
+// (framework.go QueueSortFunc); without one, as PrioritySort would.
+func (f *Framework) QueueSortLess(a, b QueuedPodInfo) bool {
+	if f.queueSort != nil {
+		return f.queueSort.Less(a, b)
+	}
+	pa, pb := PodPriority(a.GetPod()), PodPriority(b.GetPod())
+	return pa > pb || (pa == pb && a.GetTimestamp() < b.GetTimestamp())
+}
 
 // RunPreFilterPlugins runs every PreFilter plugin (framework.go
 // RunPreFilterPlugins): Skip marks the plugin's Filter skipped;
@@ -181,29 +555,152 @@ func (f *Framework) RunPreFilterPlugins(state *CycleState, pod *api.Pod, nodes [
 	return result, rejected, withNodes
 }
 
-// RunFilterPlugins runs the Filter plugins on one node and returns the first
-// non-success status, with its plugin set; a status other than Success,
-// Unschedulable and UnschedulableAndUnresolvable becomes an Error
-// (framework.go RunFilterPlugins).
-func (f *Framework) RunFilterPlugins(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status {
-	for _, pl := range f.filter {
-		if state.SkipFilter(pl.Name()) {
+// RunPreFilterExtensionAddPod tells every PreFilter plugin with extensions
+// (and not skipped) that podToAdd is on nodeInfo now (framework.go
+// RunPreFilterExtensionAddPod).
+func (f *Framework) RunPreFilterExtensionAddPod(state *CycleState, podToSchedule, podToAdd *api.Pod, nodeInfo *NodeInfo) *Status {
+	for _, pl := range f.preFilter {
+		ext := pl.PreFilterExtensions()
+		if ext == nil || state.SkipFilter(pl.Name()) {
 			continue
 		}
-		if s := pl.Filter(state, pod, nodeInfo); !s.IsSuccess() {
-			if !s.IsRejected() {
-				s = AsStatus(fmt.Errorf("running %q filter plugin: %w", pl.Name(), s.AsError()))
-			}
-			s.SetPlugin(pl.Name())
-			return s
+		if s := ext.AddPod(state, podToSchedule, podToAdd, nodeInfo); !s.IsSuccess() {
+			return AsStatus(fmt.Errorf("running AddPod on PreFilter plugin %q: %w", pl.Name(), s.AsError()))
 		}
 	}
 	return nil
 }
 
+// RunPreFilterExtensionRemovePod is RunPreFilterExtensionAddPod for a pod
+// taken off nodeInfo (framework.go RunPreFilterExtensionRemovePod).
+func (f *Framework) RunPreFilterExtensionRemovePod(state *CycleState, podToSchedule, podToRemove *api.Pod, nodeInfo *NodeInfo) *Status {
+	for _, pl := range f.preFilter {
+		ext := pl.PreFilterExtensions()
+		if ext == nil || state.SkipFilter(pl.Name()) {
+			continue
+		}
+		if s := ext.RemovePod(state, podToSchedule, podToRemove, nodeInfo); !s.IsSuccess() {
+			return AsStatus(fmt.Errorf("running RemovePod on PreFilter plugin %q: %w", pl.Name(), s.AsError()))
+		}
+	}
+	return nil
+}
+
+// RunFilterPlugins runs the Filter plugins on one node and returns the first
+// non-success status, with its plugin set; a status other than Success,
+// Unschedulable and UnschedulableAndUnresolvable becomes an Error
+// (framework.go RunFilterPlugins).
+func (f *Framework) RunFilterPlugins(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status {
+	skip := len(state.skipFilter) > 0
+	for _, pl := range f.filter {
+		if skip && state.SkipFilter(pl.Name()) {
+			continue
+		}
+		if s := pl.Filter(state, pod, nodeInfo); s != nil && s.code != Success {
+			return filterStatus(pl, s)
+		}
+	}
+	return nil
+}
+
+// FilterRunner runs one cycle's Filter plugins on node after node: the
+// plugins PreFilter did not skip, resolved once per cycle (RunFilterPlugins
+// looks the skips up per node). It returns what RunFilterPlugins would.
+type FilterRunner struct {
+	plugins []FilterPlugin
+}
+
+// FilterRunner returns a runner for this cycle's state, reusing r's memory.
+func (f *Framework) FilterRunner(state *CycleState, r FilterRunner) FilterRunner {
+	r.plugins = r.plugins[:0]
+	for _, pl := range f.filter {
+		if !state.SkipFilter(pl.Name()) {
+			r.plugins = append(r.plugins, pl)
+		}
+	}
+	return r
+}
+
+// Run runs the plugins on one node.
+func (r *FilterRunner) Run(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status {
+	for _, pl := range r.plugins {
+		if s := pl.Filter(state, pod, nodeInfo); s != nil && s.code != Success {
+			return filterStatus(pl, s)
+		}
+	}
+	return nil
+}
+
+// filterStatus is a Filter plugin's non-success status as the framework
+// reports it: with its plugin, and an Error for codes a Filter must not
+// return.
+func filterStatus(pl FilterPlugin, s *Status) *Status {
+	if !s.IsRejected() {
+		s = AsStatus(fmt.Errorf("running %q filter plugin: %w", pl.Name(), s.AsError()))
+	}
+	s.SetPlugin(pl.Name())
+	return s
+}
+
+// RunFilterPluginsWithNominatedPods runs the filters as if the pods
+// nominated to the node with a priority at least the pod's were running
+// there, and, if that passes and some were added, once more without them
+// (framework.go RunFilterPluginsWithNominatedPods): the pod must not take
+// room freed for a more important pod, and must fit whether or not the
+// nominated pods end up there.
+func (f *Framework) RunFilterPluginsWithNominatedPods(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status {
+	var status *Status
+	podsAdded := false
+	for i := range 2 {
+		stateToUse, infoToUse := state, nodeInfo
+		if i == 0 {
+			var err error
+			podsAdded, stateToUse, infoToUse, err = f.addGENominatedPods(pod, state, nodeInfo)
+			if err != nil {
+				return AsStatus(err)
+			}
+		} else if !podsAdded || !status.IsSuccess() {
+			break
+		}
+		status = f.RunFilterPlugins(stateToUse, pod, infoToUse)
+		if !status.IsSuccess() && !status.IsRejected() {
+			return status
+		}
+	}
+	return status
+}
+
+// addGENominatedPods adds the nominated pods of equal or greater priority
+// to copies of the state and the NodeInfo (framework.go addGENominatedPods).
+func (f *Framework) addGENominatedPods(pod *api.Pod, state *CycleState, nodeInfo *NodeInfo) (bool, *CycleState, *NodeInfo, error) {
+	if f.nominator == nil || nodeInfo.Node() == nil {
+		return false, state, nodeInfo, nil
+	}
+	nominated := f.nominator.NominatedPodsForNode(nodeInfo.Name())
+	if len(nominated) == 0 {
+		return false, state, nodeInfo, nil
+	}
+	infoOut := nodeInfo.Clone()
+	stateOut := state.Clone()
+	added := false
+	prio := PodPriority(pod)
+	for _, np := range nominated {
+		if PodPriority(np) < prio || PodKey(np) == PodKey(pod) {
+			continue
+		}
+		infoOut.AddPod(np)
+		if s := f.RunPreFilterExtensionAddPod(stateOut, pod, np, infoOut); !s.IsSuccess() {
+			return false, state, nodeInfo, s.AsError()
+		}
+		added = true
+	}
+	return added, stateOut, infoOut, nil
+}
+
 // RunPostFilterPlugins runs the PostFilter plugins until one succeeds or
 // fails hard, else joins their reasons into one Unschedulable status
-// (framework.go RunPostFilterPlugins).
+// (framework.go RunPostFilterPlugins). A nil result leaves the pod's
+// nomination as it is; a result with an empty NominatedNodeName clears it.
 func (f *Framework) RunPostFilterPlugins(state *CycleState, pod *api.Pod, filtered *NodeToStatus) (*PostFilterResult, *Status) {
 	var result *PostFilterResult
 	var reasons []string
@@ -248,46 +745,201 @@ func (f *Framework) RunPreScorePlugins(state *CycleState, pod *api.Pod, nodes []
 // normalises each plugin's scores, checks they lie in [MinNodeScore,
 // MaxNodeScore] and multiplies them by the plugin's weight
 // (framework.go RunScorePlugins). The result is in the order of nodes.
+//
+// The result lives in the framework's scratch space and is valid until the
+// next call: callers that keep scores copy them.
 func (f *Framework) RunScorePlugins(state *CycleState, pod *api.Pod, nodes []*NodeInfo) ([]NodePluginScores, *Status) {
-	plugins := make([]scorePlugin, 0, len(f.score))
+	totals, st := f.RunScorePluginsTotals(state, pod, nodes)
+	if !st.IsSuccess() {
+		return nil, st
+	}
+	sc := &f.scoreScratch
+	np := len(sc.plugins)
+	out := grow(sc.out, len(nodes))
+	sc.out = out
+	backing := grow(sc.backing, len(nodes)*np)
+	sc.backing = backing
+	for j, ni := range nodes {
+		out[j] = NodePluginScores{Name: ni.Name(), TotalScore: totals[j],
+			Scores: f.LastPluginScores(j, backing[j*np:j*np:(j+1)*np])}
+	}
+	return out, nil
+}
+
+// RunScorePluginsTotals is RunScorePlugins returning only each node's total
+// weighted score, in the order of nodes; LastPluginScores gives a node's
+// per-plugin scores. The scheduler uses it to build the per-plugin
+// breakdown only for the few nodes a Decision keeps. The result is valid
+// until the next call.
+func (f *Framework) RunScorePluginsTotals(state *CycleState, pod *api.Pod, nodes []*NodeInfo) ([]int64, *Status) {
+	sc := &f.scoreScratch
+	plugins := sc.plugins[:0]
 	for _, pl := range f.score {
 		if !state.SkipScore(pl.Name()) {
 			plugins = append(plugins, pl)
 		}
 	}
-	perPlugin := make([]NodeScoreList, len(plugins))
-	for i, pl := range plugins {
-		scores := make(NodeScoreList, len(nodes))
+	sc.plugins = plugins
+	for len(sc.lists) < len(plugins) {
+		sc.lists = append(sc.lists, nil)
+	}
+	totals := grow(sc.totals, len(nodes))
+	sc.totals = totals
+	clear(totals)
+	for i := range plugins {
+		pl := &plugins[i]
+		scores := grow(sc.lists[i], len(nodes))
+		sc.lists[i] = scores
+		ext := pl.ScoreExtensions()
+		if ext == nil {
+			// Scores are final as returned: check and add them in one pass.
+			for j, ni := range nodes {
+				s, st := pl.Score(state, pod, ni)
+				if st != nil && st.code != Success {
+					return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
+				}
+				if s > MaxNodeScore || s < MinNodeScore {
+					return nil, invalidScore(pl.Name(), s)
+				}
+				scores[j].Score = s
+				totals[j] += s * pl.weight
+			}
+			continue
+		}
 		for j, ni := range nodes {
 			s, st := pl.Score(state, pod, ni)
-			if !st.IsSuccess() {
+			if st != nil && st.code != Success {
 				return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
 			}
-			scores[j] = NodeScore{Name: ni.Name(), Score: s}
+			scores[j] = NodeScore{Name: ni.Name(), Score: s} // names are for NormalizeScore
 		}
-		if ext := pl.ScoreExtensions(); ext != nil {
-			if st := ext.NormalizeScore(state, pod, scores); !st.IsSuccess() {
-				return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
-			}
+		if st := ext.NormalizeScore(state, pod, scores); !st.IsSuccess() {
+			return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
 		}
-		perPlugin[i] = scores
-	}
-	out := make([]NodePluginScores, len(nodes))
-	backing := make([]PluginScore, len(nodes)*len(plugins)) // one allocation for every node's scores
-	for j, ni := range nodes {
-		nps := NodePluginScores{Name: ni.Name(), Scores: backing[j*len(plugins) : (j+1)*len(plugins) : (j+1)*len(plugins)]}
-		for i, pl := range plugins {
-			s := perPlugin[i][j].Score
+		for j := range scores {
+			s := scores[j].Score
 			if s > MaxNodeScore || s < MinNodeScore {
-				return nil, AsStatus(fmt.Errorf("plugin %q returns an invalid score %v, it should in the range of [%v, %v] after normalizing",
-					pl.Name(), s, MinNodeScore, MaxNodeScore))
+				return nil, invalidScore(pl.Name(), s)
 			}
-			nps.Scores[i] = PluginScore{Name: pl.Name(), Score: s * pl.weight}
-			nps.TotalScore += s * pl.weight
+			totals[j] += s * pl.weight
 		}
-		out[j] = nps
 	}
-	return out, nil
+	return totals, nil
+}
+
+func invalidScore(plugin string, s int64) *Status {
+	return AsStatus(fmt.Errorf("plugin %q returns an invalid score %v, it should in the range of [%v, %v] after normalizing",
+		plugin, s, MinNodeScore, MaxNodeScore))
+}
+
+// LastPluginScores appends to dst the weighted score of each plugin of the
+// last RunScorePluginsTotals for the node at index j.
+func (f *Framework) LastPluginScores(j int, dst []PluginScore) []PluginScore {
+	sc := &f.scoreScratch
+	for i := range sc.plugins {
+		pl := &sc.plugins[i]
+		dst = append(dst, PluginScore{Name: pl.Name(), Score: sc.lists[i][j].Score * pl.weight})
+	}
+	return dst
+}
+
+// NumLastScorePlugins is how many plugins the last RunScorePluginsTotals
+// ran.
+func (f *Framework) NumLastScorePlugins() int { return len(f.scoreScratch.plugins) }
+
+// grow returns s resized to n, reallocating only when it is too small.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
+}
+
+// RunReservePluginsReserve runs the Reserve plugins until one fails
+// (framework.go RunReservePluginsReserve); the caller then runs Unreserve.
+func (f *Framework) RunReservePluginsReserve(state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.reserve {
+		s := pl.Reserve(state, pod, nodeName)
+		if s.IsSuccess() {
+			continue
+		}
+		if s.IsRejected() {
+			return s.WithPlugin(pl.Name())
+		}
+		return AsStatus(fmt.Errorf("running Reserve plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())
+	}
+	return nil
+}
+
+// RunReservePluginsUnreserve runs every Reserve plugin's Unreserve, in
+// reverse order (framework.go RunReservePluginsUnreserve).
+func (f *Framework) RunReservePluginsUnreserve(state *CycleState, pod *api.Pod, nodeName string) {
+	for i := len(f.reserve) - 1; i >= 0; i-- {
+		f.reserve[i].Unreserve(state, pod, nodeName)
+	}
+}
+
+// RunPermitPlugins runs the Permit plugins until one rejects or fails
+// (framework.go RunPermitPlugins, without Wait).
+func (f *Framework) RunPermitPlugins(state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.permit {
+		s := pl.Permit(state, pod, nodeName)
+		if s.IsSuccess() {
+			continue
+		}
+		if s.IsRejected() {
+			return s.WithPlugin(pl.Name())
+		}
+		return AsStatus(fmt.Errorf("running Permit plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())
+	}
+	return nil
+}
+
+// RunPreBindPlugins runs the PreBind plugins in order until one fails
+// (framework.go RunPreBindPlugins, sequentially).
+func (f *Framework) RunPreBindPlugins(state *CycleState, pod *api.Pod, nodeName string) *Status {
+	for _, pl := range f.preBind {
+		s := pl.PreBind(state, pod, nodeName)
+		if s.IsSuccess() {
+			continue
+		}
+		if s.IsRejected() {
+			return s.WithPlugin(pl.Name())
+		}
+		return AsStatus(fmt.Errorf("running PreBind plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())
+	}
+	return nil
+}
+
+// RunBindPlugins runs the binders until one does not Skip (framework.go
+// RunBindPlugins); with none, or all skipping, the result is Skip.
+func (f *Framework) RunBindPlugins(state *CycleState, pod *api.Pod, nodeName string) *Status {
+	if len(f.bind) == 0 {
+		return NewStatus(Skip)
+	}
+	var status *Status
+	for _, pl := range f.bind {
+		status = pl.Bind(state, pod, nodeName)
+		if status.IsSkip() {
+			continue
+		}
+		if !status.IsSuccess() {
+			if status.IsRejected() {
+				return status.WithPlugin(pl.Name())
+			}
+			return AsStatus(fmt.Errorf("running Bind plugin %q: %w", pl.Name(), status.AsError())).WithPlugin(pl.Name())
+		}
+		return status
+	}
+	return status
+}
+
+// RunPostBindPlugins runs the PostBind plugins (framework.go
+// RunPostBindPlugins).
+func (f *Framework) RunPostBindPlugins(state *CycleState, pod *api.Pod, nodeName string) {
+	for _, pl := range f.postBind {
+		pl.PostBind(state, pod, nodeName)
+	}
 }
 
 // InterestedIn reports whether any plugin registered an event ev matches

@@ -212,7 +212,7 @@ func TestProfileValidate(t *testing.T) {
 		{},
 		{SchedulerName: "s", Plugins: []PluginSpec{{Name: "X"}}},
 		{SchedulerName: "s", Plugins: []PluginSpec{{Name: "A"}, {Name: "A"}}},
-		{SchedulerName: "s", Plugins: []PluginSpec{{Name: "A", Weight: 101}}},
+		{SchedulerName: "s", Plugins: []PluginSpec{{Name: "A", Weight: -1}}},
 	}
 	for i, p := range bad {
 		if err := p.Validate(r); err == nil {

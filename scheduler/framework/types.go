@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/kubesim/kubesim/api"
 )
@@ -13,22 +14,42 @@ import (
 // (pkg/scheduler/framework/types.go NodeInfo): the node as last seen, the
 // pods placed on it (assumed ones included) and the sums of their requests.
 type NodeInfo struct {
-	node *api.Node
-	// Pods on the node in the order added; RemovePod moves the last pod into
-	// the hole, as upstream's removeFromSlice does.
-	Pods []*api.Pod
+	// The fields Filter and Score read for every node come first, so that
+	// a node's hot data shares one or two cache lines; alloc and name are
+	// copies of the node's, made by SetNode, so that those reads need not
+	// follow the node pointer.
+	alloc api.Resources
 	// Requested is the sum of the pods' actual requests (Pods field unused).
 	Requested api.Resources
 	// NonZeroRequested is the sum with the scheduler's defaults (100m CPU,
 	// 200Mi memory) for containers that request none; only MilliCPU and
 	// MemoryBytes are kept, as upstream's update does.
 	NonZeroRequested api.Resources
+	// Pods on the node in the order added; RemovePod moves the last pod into
+	// the hole, as upstream's removeFromSlice does.
+	Pods []*api.Pod
+	name string
+	node *api.Node
 	// PodsWithAffinity are the pods with pod affinity or anti-affinity
 	// terms; PodsWithRequiredAntiAffinity those with required anti-affinity
 	// (types.go NodeInfo), so InterPodAffinity need not scan every pod.
 	PodsWithAffinity             []*api.Pod
 	PodsWithRequiredAntiAffinity []*api.Pod
+	// generation changes with every change to the node or its pods.
+	generation int64
 }
+
+// generations hands out NodeInfo generations (types.go nextGeneration):
+// increasing across every NodeInfo of the process, so a plugin that keeps
+// per-node data can tell which nodes changed since it last looked by
+// comparing Generation, without comparing pods.
+var generations atomic.Int64
+
+// Generation is a number that changes whenever the node or its pods change
+// (SetNode, AddPod, RemovePod, ReplacePod); a Clone keeps it.
+func (n *NodeInfo) Generation() int64 { return n.generation }
+
+func (n *NodeInfo) touch() { n.generation = generations.Add(1) }
 
 // HasPodAffinityTerms reports pod affinity or anti-affinity of any kind.
 func HasPodAffinityTerms(p *api.Pod) bool {
@@ -59,28 +80,28 @@ func (n *NodeInfo) Node() *api.Node {
 	return n.node
 }
 
-// SetNode sets the node.
-func (n *NodeInfo) SetNode(node *api.Node) { n.node = node }
+// SetNode sets the node. The node must not be modified afterwards: a
+// changed node is set again (the scheduler's cache sets a fresh copy on
+// every watch event).
+func (n *NodeInfo) SetNode(node *api.Node) {
+	n.touch()
+	n.node = node
+	if node == nil {
+		n.name, n.alloc = "", api.Resources{}
+		return
+	}
+	n.name, n.alloc = node.Name, node.Allocatable
+}
 
 // RemoveNode forgets the node, keeping the pods' accounting (upstream keeps a
 // NodeInfo whose node is gone until its pods are gone too).
-func (n *NodeInfo) RemoveNode() { n.node = nil }
+func (n *NodeInfo) RemoveNode() { n.SetNode(nil) }
 
 // Name returns the node's name, or "" without a node.
-func (n *NodeInfo) Name() string {
-	if n.node == nil {
-		return ""
-	}
-	return n.node.Name
-}
+func (n *NodeInfo) Name() string { return n.name }
 
 // Allocatable returns the node's allocatable resources, zero without a node.
-func (n *NodeInfo) Allocatable() api.Resources {
-	if n.node == nil {
-		return api.Resources{}
-	}
-	return n.node.Allocatable
-}
+func (n *NodeInfo) Allocatable() api.Resources { return n.alloc }
 
 // PodKey identifies a pod across copies: its UID, or namespace/name for a pod
 // that has none yet (fixtures).
@@ -142,20 +163,25 @@ func (n *NodeInfo) ReplacePod(p *api.Pod) bool {
 	for i, q := range n.Pods {
 		if PodKey(q) == k {
 			n.Pods[i] = p
-			for _, list := range [][]*api.Pod{n.PodsWithAffinity, n.PodsWithRequiredAntiAffinity} {
-				for j, r := range list {
-					if PodKey(r) == k {
-						list[j] = p
-					}
-				}
-			}
+			replaceIn(n.PodsWithAffinity, k, p)
+			replaceIn(n.PodsWithRequiredAntiAffinity, k, p)
+			n.touch()
 			return true
 		}
 	}
 	return false
 }
 
+func replaceIn(list []*api.Pod, k string, p *api.Pod) {
+	for j, r := range list {
+		if PodKey(r) == k {
+			list[j] = p
+		}
+	}
+}
+
 func (n *NodeInfo) update(p *api.Pod, sign int64) {
+	n.touch()
 	if p.Spec == nil {
 		return
 	}
@@ -183,14 +209,24 @@ type NodeToStatus struct {
 	names    []string
 	statuses []*Status
 	index    map[string]int
-	absent   *Status
+	absent   *Status // nil: defaultAbsent
 }
+
+// defaultAbsent is the status of nodes not listed in a fresh NodeToStatus.
+// It is shared: never modified.
+var defaultAbsent = NewStatus(UnschedulableAndUnresolvable)
 
 // NewDefaultNodeToStatus returns an empty map whose absent nodes are
 // UnschedulableAndUnresolvable without reasons: nodes that passed, or were
 // never looked at.
-func NewDefaultNodeToStatus() *NodeToStatus {
-	return &NodeToStatus{absent: NewStatus(UnschedulableAndUnresolvable)}
+func NewDefaultNodeToStatus() *NodeToStatus { return &NodeToStatus{} }
+
+// Reset empties the map for reuse, keeping its capacity.
+func (m *NodeToStatus) Reset() {
+	clear(m.statuses)
+	m.names, m.statuses = m.names[:0], m.statuses[:0]
+	clear(m.index)
+	m.absent = nil
 }
 
 // Set records node's status, replacing an earlier one.
@@ -212,7 +248,7 @@ func (m *NodeToStatus) Get(node string) *Status {
 	if i, ok := m.index[node]; ok {
 		return m.statuses[i]
 	}
-	return m.absent
+	return m.AbsentNodesStatus()
 }
 
 // Len is the number of nodes with an explicit status.
@@ -224,7 +260,12 @@ func (m *NodeToStatus) Len() int {
 }
 
 // AbsentNodesStatus is the status of every node not listed.
-func (m *NodeToStatus) AbsentNodesStatus() *Status { return m.absent }
+func (m *NodeToStatus) AbsentNodesStatus() *Status {
+	if m.absent == nil {
+		return defaultAbsent
+	}
+	return m.absent
+}
 
 // SetAbsentNodesStatus sets the status of every node not listed.
 func (m *NodeToStatus) SetAbsentNodesStatus(s *Status) { m.absent = s }
@@ -244,7 +285,7 @@ func (m *NodeToStatus) ForEachExplicitNode(fn func(node string, s *Status)) {
 // (types.go NodeToStatus.NodesForStatusCode).
 func (m *NodeToStatus) NodesForStatusCode(nodes []*NodeInfo, code Code) []*NodeInfo {
 	var out []*NodeInfo
-	absentMatches := m.absent.Code() == code
+	absentMatches := m.AbsentNodesStatus().Code() == code
 	for _, ni := range nodes {
 		i, listed := m.index[ni.Name()]
 		if (listed && m.statuses[i].Code() == code) || (!listed && absentMatches) {
@@ -302,8 +343,8 @@ func (d *Diagnosis) FilteredByPlugin(numAllNodes int) []PluginCount {
 		out = slices.Insert(out, i, PluginCount{plugin, n})
 	}
 	d.NodeToStatus.ForEachExplicitNode(func(_ string, s *Status) { add(s.Plugin(), 1) })
-	if d.NodeToStatus != nil && d.NodeToStatus.absent.IsRejected() {
-		add(d.NodeToStatus.absent.Plugin(), numAllNodes-d.NodeToStatus.Len())
+	if d.NodeToStatus != nil && d.NodeToStatus.AbsentNodesStatus().IsRejected() {
+		add(d.NodeToStatus.AbsentNodesStatus().Plugin(), numAllNodes-d.NodeToStatus.Len())
 	}
 	return out
 }
@@ -335,7 +376,7 @@ func (f *FitError) Error() string {
 			}
 		})
 		if n := d.NodeToStatus.Len(); d.NodeToStatus != nil && n < f.NumAllNodes {
-			for _, r := range d.NodeToStatus.absent.Reasons() {
+			for _, r := range d.NodeToStatus.AbsentNodesStatus().Reasons() {
 				counts[r] += f.NumAllNodes - n
 			}
 		}

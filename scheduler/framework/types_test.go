@@ -241,3 +241,25 @@ func TestMatchClusterEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeInfoGeneration: every change moves the generation forward; a
+// clone keeps it.
+func TestNodeInfoGeneration(t *testing.T) {
+	ni := NewNodeInfo()
+	g0 := ni.Generation()
+	ni.SetNode(testutil.MakeNode().Name("n").Obj())
+	g1 := ni.Generation()
+	p := testutil.MakePod().Name("a").UID("a").Req(100, 0).Obj()
+	ni.AddPod(p)
+	g2 := ni.Generation()
+	q := *p
+	ni.ReplacePod(&q)
+	g3 := ni.Generation()
+	if err := ni.RemovePod(p); err != nil {
+		t.Fatal(err)
+	}
+	g4 := ni.Generation()
+	if !(g0 < g1 && g1 < g2 && g2 < g3 && g3 < g4) || ni.Clone().Generation() != g4 {
+		t.Errorf("generations %d %d %d %d %d", g0, g1, g2, g3, g4)
+	}
+}

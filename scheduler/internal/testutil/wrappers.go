@@ -2,11 +2,13 @@ package testutil
 
 import (
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubesim/kubesim/api"
+	"github.com/kubesim/kubesim/sim"
 )
 
 // PodWrapper builds an *api.Pod. Each Req call adds one container, as
@@ -37,6 +39,32 @@ func (w *PodWrapper) SchedulerName(n string) *PodWrapper { w.scheduler = n; retu
 
 // Node binds the pod to a node (spec.nodeName).
 func (w *PodWrapper) Node(n string) *PodWrapper { w.pod.NodeName = n; return w }
+
+// PriorityClassName sets spec.priorityClassName; the store's admission
+// resolves it to spec.priority from the PriorityClass object, which must
+// exist.
+func (w *PodWrapper) PriorityClassName(n string) *PodWrapper {
+	w.source.PriorityClassName = n
+	return w
+}
+
+// TerminationGracePeriod sets spec.terminationGracePeriodSeconds.
+func (w *PodWrapper) TerminationGracePeriod(seconds int64) *PodWrapper {
+	w.source.TerminationGracePeriodSeconds = &seconds
+	return w
+}
+
+// StartTime sets status.startTime (the pod has started).
+func (w *PodWrapper) StartTime(t sim.Time) *PodWrapper {
+	w.pod.Status.Started, w.pod.Status.StartTime = true, t
+	return w
+}
+
+// NominatedNodeName sets status.nominatedNodeName.
+func (w *PodWrapper) NominatedNodeName(n string) *PodWrapper {
+	w.pod.Status.NominatedNodeName = n
+	return w
+}
 
 // Phase sets status.phase.
 func (w *PodWrapper) Phase(p corev1.PodPhase) *PodWrapper { w.pod.Status.Phase = p; return w }
@@ -112,7 +140,15 @@ func (w *PodWrapper) Obj() *api.Pod {
 		if name == "" {
 			name = api.DefaultSchedulerName
 		}
-		p.Spec = &api.PodSpec{SchedulerName: name, Priority: w.priority, Source: &src}
+		policy := corev1.PreemptLowerPriority
+		if src.PreemptionPolicy != nil {
+			policy = *src.PreemptionPolicy
+		}
+		p.Spec = &api.PodSpec{SchedulerName: name, Priority: w.priority, PriorityClassName: src.PriorityClassName,
+			PreemptionPolicy: policy, TerminationGracePeriod: api.DefaultTerminationGracePeriod, Source: &src}
+		if g := src.TerminationGracePeriodSeconds; g != nil {
+			p.Spec.TerminationGracePeriod = time.Duration(*g) * time.Second
+		}
 	} else {
 		spec, err := api.CompilePodSpec(&src)
 		if err != nil {

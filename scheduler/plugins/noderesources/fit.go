@@ -1,7 +1,13 @@
 package noderesources
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
+
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/scheduler/framework"
@@ -30,40 +36,115 @@ const (
 	preScoreStateKey  framework.StateKey = "PreScore" + Name
 )
 
-// ScoringStrategyType names a scoring strategy; only LeastAllocated is
-// implemented so far.
+// ScoringStrategyType names a scoring strategy (config.ScoringStrategyType).
 type ScoringStrategyType string
 
-// LeastAllocated favours nodes with the most room left.
-const LeastAllocated ScoringStrategyType = "LeastAllocated"
+// The scoring strategies (pkg/scheduler/apis/config types_pluginargs.go).
+const (
+	// LeastAllocated favours nodes with the most room left (the default).
+	LeastAllocated ScoringStrategyType = "LeastAllocated"
+	// MostAllocated favours the fullest nodes (bin packing).
+	MostAllocated ScoringStrategyType = "MostAllocated"
+	// RequestedToCapacityRatio maps each resource's utilization through a
+	// user-given piecewise-linear shape.
+	RequestedToCapacityRatio ScoringStrategyType = "RequestedToCapacityRatio"
+)
 
-// ResourceSpec is one resource a strategy weighs.
+// ResourceSpec is one resource a strategy weighs (config.ResourceSpec).
 type ResourceSpec struct {
-	Name   string
-	Weight int64
+	Name   string `json:"name"`
+	Weight int64  `json:"weight"`
 }
 
-// ScoringStrategy is NodeResourcesFitArgs.scoringStrategy.
+// UtilizationShapePoint is one point of the RequestedToCapacityRatio shape:
+// utilization in [0, 100] maps to score in [0, 10]
+// (config.UtilizationShapePoint).
+type UtilizationShapePoint struct {
+	Utilization int32 `json:"utilization"`
+	Score       int32 `json:"score"`
+}
+
+// RequestedToCapacityRatioParam is config.RequestedToCapacityRatioParam.
+type RequestedToCapacityRatioParam struct {
+	Shape []UtilizationShapePoint `json:"shape"`
+}
+
+// ScoringStrategy is NodeResourcesFitArgs.scoringStrategy
+// (config.ScoringStrategy).
 type ScoringStrategy struct {
-	Type      ScoringStrategyType
-	Resources []ResourceSpec
+	Type      ScoringStrategyType `json:"type"`
+	Resources []ResourceSpec      `json:"resources"`
+	// RequestedToCapacityRatio is required with that type and forbidden
+	// with the others.
+	RequestedToCapacityRatio *RequestedToCapacityRatioParam `json:"requestedToCapacityRatio,omitempty"`
 }
 
-// Args is NodeResourcesFitArgs.
+// Args is NodeResourcesFitArgs (config.NodeResourcesFitArgs). Values given
+// as Go Args are taken as defaulted and only validated; the JSON form
+// (DecodeArgs) is defaulted first, as upstream's versioned config is.
 type Args struct {
-	ScoringStrategy *ScoringStrategy
+	// IgnoredResources and IgnoredResourceGroups name extended resources
+	// the Filter ignores. kubesim has no extended resources, so they are
+	// only validated.
+	IgnoredResources      []string         `json:"ignoredResources,omitempty"`
+	IgnoredResourceGroups []string         `json:"ignoredResourceGroups,omitempty"`
+	ScoringStrategy       *ScoringStrategy `json:"scoringStrategy,omitempty"`
+}
+
+// defaultResources are cpu and memory, weight 1 each
+// (apis/config/v1/defaults.go defaultResourceSpec).
+func defaultResources() []ResourceSpec {
+	return []ResourceSpec{{ResourceCPU, 1}, {ResourceMemory, 1}}
 }
 
 // DefaultArgs is LeastAllocated over cpu and memory, weight 1 each
 // (pkg/scheduler/apis/config/v1/defaults.go SetDefaults_NodeResourcesFitArgs).
 func DefaultArgs() Args {
-	return Args{ScoringStrategy: &ScoringStrategy{Type: LeastAllocated,
-		Resources: []ResourceSpec{{ResourceCPU, 1}, {ResourceMemory, 1}}}}
+	return Args{ScoringStrategy: &ScoringStrategy{Type: LeastAllocated, Resources: defaultResources()}}
+}
+
+// setDefaults is SetDefaults_NodeResourcesFitArgs: a missing strategy is
+// LeastAllocated, missing resources are cpu and memory, a weight of 0 is 1.
+func (a *Args) setDefaults() {
+	if a.ScoringStrategy == nil {
+		a.ScoringStrategy = DefaultArgs().ScoringStrategy
+	}
+	if len(a.ScoringStrategy.Resources) == 0 {
+		a.ScoringStrategy.Resources = defaultResources()
+	}
+	for i := range a.ScoringStrategy.Resources {
+		if a.ScoringStrategy.Resources[i].Weight == 0 {
+			a.ScoringStrategy.Resources[i].Weight = 1
+		}
+	}
+}
+
+// DecodeArgs decodes pluginConfig[].args of NodeResourcesFit (JSON, unknown
+// fields rejected), defaults and validates them.
+func DecodeArgs(raw json.RawMessage) (any, error) {
+	var a Args
+	if len(raw) > 0 {
+		if err := framework.DecodeArgs(raw, &a); err != nil {
+			return nil, err
+		}
+	}
+	a.setDefaults()
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // Fit is the NodeResourcesFit plugin.
 type Fit struct {
 	resources []ResourceSpec
+	strategy  ScoringStrategyType
+	// shape is the RequestedToCapacityRatio shape with its scores scaled to
+	// [0, MaxNodeScore].
+	shape []shapePoint
+
+	preFilterMemo stateMemo[*preFilterState]
+	preScoreMemo  stateMemo[*preScoreState]
 }
 
 var (
@@ -74,7 +155,8 @@ var (
 	_ framework.EnqueueExtensions = (*Fit)(nil)
 )
 
-// New builds the plugin from nil (the defaults), Args or *Args.
+// New builds the plugin from nil (the defaults), Args, *Args or the JSON
+// form (fit.go NewFit). A nil ScoringStrategy is the default one.
 func New(args any, _ framework.Handle) (framework.Plugin, error) {
 	a := DefaultArgs()
 	switch x := args.(type) {
@@ -82,40 +164,126 @@ func New(args any, _ framework.Handle) (framework.Plugin, error) {
 	case Args:
 		a = x
 	case *Args:
-		a = *x
+		if x != nil {
+			a = *x
+		}
+	case json.RawMessage:
+		d, err := DecodeArgs(x)
+		if err != nil {
+			return nil, err
+		}
+		a = d.(Args)
 	default:
 		return nil, fmt.Errorf("want args of type noderesources.Args, got %T", args)
 	}
 	if a.ScoringStrategy == nil {
 		a.ScoringStrategy = DefaultArgs().ScoringStrategy
 	}
-	if err := validate(a.ScoringStrategy); err != nil {
+	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return &Fit{resources: a.ScoringStrategy.Resources}, nil
+	f := &Fit{resources: slices.Clone(a.ScoringStrategy.Resources), strategy: a.ScoringStrategy.Type}
+	if f.strategy == RequestedToCapacityRatio {
+		f.shape = scaledShape(a.ScoringStrategy.RequestedToCapacityRatio.Shape)
+	}
+	return f, nil
 }
 
-// validate follows pkg/scheduler/apis/config/validation
-// ValidateNodeResourcesFitArgs: weights in [1, 100].
-func validate(s *ScoringStrategy) error {
-	if s.Type != LeastAllocated {
-		return fmt.Errorf("scoringStrategy.type: Unsupported value: %q: supported values: %q", s.Type, LeastAllocated)
+var supportedScoringStrategyTypes = []ScoringStrategyType{LeastAllocated, MostAllocated, RequestedToCapacityRatio}
+
+// Validate is pkg/scheduler/apis/config/validation
+// ValidateNodeResourcesFitArgs, with paths relative to args. kubesim
+// models cpu, memory and ephemeral-storage only, so a strategy naming any
+// other resource is rejected too (upstream would score it as an extended
+// resource).
+func (a Args) Validate() error {
+	var errs field.ErrorList
+	for i, res := range a.IgnoredResources {
+		errs = append(errs, metav1validation.ValidateLabelName(res, field.NewPath("ignoredResources").Index(i))...)
 	}
-	if len(s.Resources) == 0 {
-		return fmt.Errorf("scoringStrategy.resources: Required value")
-	}
-	for i, r := range s.Resources {
-		switch r.Name {
-		case ResourceCPU, ResourceMemory, ResourceEphemeralStorage:
-		default:
-			return fmt.Errorf("scoringStrategy.resources[%d].name: Unsupported value: %q", i, r.Name)
+	for i, group := range a.IgnoredResourceGroups {
+		p := field.NewPath("ignoredResourceGroups").Index(i)
+		if strings.Contains(group, "/") {
+			errs = append(errs, field.Invalid(p, group, "resource group name can't contain '/'"))
 		}
-		if r.Weight < 1 || r.Weight > 100 {
-			return fmt.Errorf("scoringStrategy.resources[%d].weight: Invalid value: %d: resource weight of %s should be in the range [1, 100]",
-				i, r.Weight, r.Name)
+		errs = append(errs, metav1validation.ValidateLabelName(group, p)...)
+	}
+	sp := field.NewPath("scoringStrategy")
+	s := a.ScoringStrategy
+	if s == nil {
+		errs = append(errs, field.Required(sp, "ScoringStrategy field is required"))
+		return errs.ToAggregate()
+	}
+	if !slices.Contains(supportedScoringStrategyTypes, s.Type) {
+		errs = append(errs, field.NotSupported(sp.Child("type"), s.Type, supportedScoringStrategyTypes))
+	}
+	errs = append(errs, validateResources(s.Resources, sp.Child("resources"))...)
+	if s.Type == RequestedToCapacityRatio {
+		if s.RequestedToCapacityRatio == nil {
+			errs = append(errs, field.Required(sp.Child("requestedToCapacityRatio"), "must be specified when type is RequestedToCapacityRatio"))
+		} else {
+			errs = append(errs, validateFunctionShape(s.RequestedToCapacityRatio.Shape, sp.Child("requestedToCapacityRatio").Child("shape"))...)
+		}
+	} else if s.RequestedToCapacityRatio != nil {
+		errs = append(errs, field.Forbidden(sp.Child("requestedToCapacityRatio"), "must be nil when type is not RequestedToCapacityRatio"))
+	}
+	return errs.ToAggregate()
+}
+
+var modelledResources = []string{ResourceCPU, ResourceMemory, ResourceEphemeralStorage}
+
+// validateResources is validation_pluginargs.go validateResources (weights
+// in (0, 100]) plus kubesim's restriction to the modelled resources and a
+// non-empty list (upstream's Score fails with "resources not found" on an
+// empty one).
+func validateResources(resources []ResourceSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(resources) == 0 {
+		errs = append(errs, field.Required(p, "at least one resource must be specified"))
+	}
+	for i, r := range resources {
+		if !slices.Contains(modelledResources, r.Name) {
+			errs = append(errs, field.NotSupported(p.Index(i).Child("name"), r.Name, modelledResources))
+		}
+		if r.Weight <= 0 || r.Weight > 100 {
+			errs = append(errs, field.Invalid(p.Index(i).Child("weight"), r.Weight,
+				fmt.Sprintf("resource weight of %v not in valid range (0, 100]", r.Name)))
 		}
 	}
-	return nil
+	return errs
+}
+
+// validateFunctionShape is validation_pluginargs.go validateFunctionShape:
+// at least one point, utilizations strictly increasing and in [0, 100],
+// scores in [0, 10].
+func validateFunctionShape(shape []UtilizationShapePoint, p *field.Path) field.ErrorList {
+	const (
+		minUtilization = 0
+		maxUtilization = 100
+		minScore       = 0
+		maxScore       = int32(maxCustomPriorityScore)
+	)
+	var errs field.ErrorList
+	if len(shape) == 0 {
+		return append(errs, field.Required(p, "at least one point must be specified"))
+	}
+	for i := 1; i < len(shape); i++ {
+		if shape[i-1].Utilization >= shape[i].Utilization {
+			errs = append(errs, field.Invalid(p.Index(i).Child("utilization"), shape[i].Utilization, "values must be sorted in increasing order"))
+			break
+		}
+	}
+	for i, point := range shape {
+		if point.Utilization < minUtilization || point.Utilization > maxUtilization {
+			errs = append(errs, field.Invalid(p.Index(i).Child("utilization"), point.Utilization,
+				fmt.Sprintf("not in valid range [%d, %d]", minUtilization, maxUtilization)))
+		}
+		if point.Score < minScore || point.Score > maxScore {
+			errs = append(errs, field.Invalid(p.Index(i).Child("score"), point.Score,
+				fmt.Sprintf("not in valid range [%d, %d]", minScore, maxScore)))
+		}
+	}
+	return errs
 }
 
 // Name returns the plugin's name.
@@ -128,7 +296,9 @@ func (s *preFilterState) Clone() framework.StateData { return s }
 // PreFilter records the pod's actual requests (fit.go PreFilter); they are
 // compiled once per pod spec, so this only copies them.
 func (f *Fit) PreFilter(state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) (*framework.PreFilterResult, *framework.Status) {
-	state.Write(preFilterStateKey, &preFilterState{req: podRequests(pod)})
+	s := &preFilterState{req: podRequests(pod)}
+	state.Write(preFilterStateKey, s)
+	f.preFilterMemo.set(state, pod, s)
 	return nil, nil
 }
 
@@ -137,11 +307,11 @@ func (f *Fit) PreFilterExtensions() framework.PreFilterExtensions { return nil }
 
 // Filter rejects a node the pod does not fit on, with every reason.
 func (f *Fit) Filter(state *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
-	d, err := state.Read(preFilterStateKey)
+	s, err := readState(&f.preFilterMemo, state, pod, preFilterStateKey)
 	if err != nil {
 		return framework.AsStatus(fmt.Errorf("error reading %q from cycleState: %w", preFilterStateKey, err))
 	}
-	insufficient := fitsRequest(d.(*preFilterState).req, ni)
+	insufficient := fitsRequest(s.req, ni)
 	if len(insufficient) == 0 {
 		return nil
 	}
@@ -208,10 +378,10 @@ func fitsRequest(req api.Resources, ni *framework.NodeInfo) []InsufficientResour
 
 // EventsToRegister: a deleted assigned pod frees resources, and a new node or
 // one whose allocatable grew may fit the pod (fit.go EventsToRegister, with
-// queueing hints on).
+// queueing hints on; the in-place resize events are not modelled).
 func (f *Fit) EventsToRegister() []framework.ClusterEventWithHint {
 	return []framework.ClusterEventWithHint{
-		{Event: framework.ClusterEvent{Resource: framework.Pod, ActionType: framework.Delete},
+		{Event: framework.ClusterEvent{Resource: framework.AssignedPod, ActionType: framework.Delete},
 			QueueingHintFn: isSchedulableAfterPodEvent},
 		{Event: framework.ClusterEvent{Resource: framework.Node, ActionType: framework.Add | framework.UpdateNodeAllocatable},
 			QueueingHintFn: isSchedulableAfterNodeChange},

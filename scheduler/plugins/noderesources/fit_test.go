@@ -100,7 +100,7 @@ func TestFilterWithoutPreFilterIsAnError(t *testing.T) {
 
 func TestArgs(t *testing.T) {
 	bad := []Args{
-		{ScoringStrategy: &ScoringStrategy{Type: "MostAllocated", Resources: []ResourceSpec{{ResourceCPU, 1}}}},
+		{ScoringStrategy: &ScoringStrategy{Type: "Bogus", Resources: []ResourceSpec{{ResourceCPU, 1}}}},
 		{ScoringStrategy: &ScoringStrategy{Type: LeastAllocated, Resources: []ResourceSpec{{ResourceCPU, 0}}}},
 		{ScoringStrategy: &ScoringStrategy{Type: LeastAllocated, Resources: []ResourceSpec{{ResourceCPU, 101}}}},
 		{ScoringStrategy: &ScoringStrategy{Type: LeastAllocated, Resources: []ResourceSpec{{"nvidia.com/gpu", 1}}}},

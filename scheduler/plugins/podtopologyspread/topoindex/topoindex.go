@@ -1,0 +1,449 @@
+package topoindex
+
+import (
+	"unsafe"
+
+	"github.com/kubesim/kubesim/api"
+	"github.com/kubesim/kubesim/cluster"
+	"github.com/kubesim/kubesim/scheduler/framework"
+)
+
+// Index is the node index. The zero value is ready, without pod tracking.
+type Index struct {
+	infos []*framework.NodeInfo
+	nodes []*api.Node
+	// pos finds a node's position from its *api.Node, for NodeInfo copies
+	// (preemption) and for nodes visited out of order.
+	pos  map[*api.Node]int32
+	keys []*Key
+	// cursor is the position last looked up: Filter visits nodes in list
+	// order, so the next lookup is usually cursor+1.
+	cursor int
+
+	tracking bool
+	// Each position's pod pointers as last seen: their number, the first
+	// (in a dense slice, as most nodes hold few pods) and the rest. Holding
+	// the pods keeps their addresses from being reused.
+	npods []int32
+	first []*api.Pod
+	rest  [][]*api.Pod
+	gens  []uint64
+	// podPos finds the position holding a pod, to restamp it when the
+	// store writes to the pod.
+	podPos  map[*api.Pod]int32
+	nextGen uint64
+	// dirty are the pods the store wrote to since the last Sync; past
+	// maxDirty the index drops them and restamps every position.
+	dirty    []*api.Pod
+	dirtyAll bool
+	// keysEpoch changes whenever the index forgets its keys.
+	keysEpoch uint64
+	// synced is the list Sync saw last (its first element's address).
+	synced *(*framework.NodeInfo)
+
+	// With TrackChanges, the positions restamped since TakeChanged, each
+	// once (marked), or all of them.
+	trackChanges bool
+	changed      []int32
+	marked       []bool
+	changedAll   bool
+}
+
+// Key is one topology key's view of the nodes.
+type Key struct {
+	name string
+	// Domain is the node's domain id by position; -1 when the node lacks
+	// the label.
+	Domain []int32
+	// Values are the label values by domain id.
+	Values []string
+	ids    map[string]int32
+	// refs counts the positions in each domain; dups the domains with
+	// more than one.
+	refs []int32
+	dups int
+}
+
+const (
+	// maxKeys bounds the topology keys kept: past it the index forgets
+	// them all (a Key handed out stays valid for the cycle, and KeysEpoch
+	// changes).
+	maxKeys  = 64
+	maxDirty = 4096
+)
+
+// TrackPods makes the index stamp each node's pods (Gens), observing store
+// for writes to pods.
+func (ix *Index) TrackPods(store *cluster.Store) {
+	ix.tracking = true
+	ix.podPos = map[*api.Pod]int32{}
+	ix.npods = make([]int32, len(ix.infos))
+	ix.first = make([]*api.Pod, len(ix.infos))
+	ix.rest = make([][]*api.Pod, len(ix.infos))
+	ix.gens = make([]uint64, len(ix.infos))
+	for i := range ix.gens {
+		ix.gens[i] = ix.stamp()
+	}
+	store.Observe(func(t cluster.EventType, obj api.Object) {
+		p, ok := obj.(*api.Pod)
+		if !ok || t == cluster.Added || ix.dirtyAll {
+			return
+		}
+		if len(ix.dirty) >= maxDirty {
+			clear(ix.dirty)
+			ix.dirty, ix.dirtyAll = ix.dirty[:0], true
+			return
+		}
+		ix.dirty = append(ix.dirty, p)
+	})
+}
+
+// TrackChanges makes the index list the positions whose pods it restamps
+// or whose node changes, for TakeChanged. It needs TrackPods.
+func (ix *Index) TrackChanges() {
+	ix.trackChanges = true
+	ix.changedAll = true
+}
+
+// TakeChanged returns the positions restamped (or resized in) since the
+// last call, in the order they changed, or all = true when every position
+// must be taken as changed; it starts a new list. Positions may be past
+// Len after a shrink. The slice is valid until the next Sync.
+func (ix *Index) TakeChanged() (changed []int32, all bool) {
+	changed, all = ix.changed, ix.changedAll
+	for _, p := range changed {
+		if int(p) < len(ix.marked) {
+			ix.marked[p] = false
+		}
+	}
+	ix.changed, ix.changedAll = ix.changed[:0], false
+	return changed, all
+}
+
+func (ix *Index) mark(i int) {
+	if !ix.trackChanges || ix.changedAll {
+		return
+	}
+	for len(ix.marked) <= i {
+		ix.marked = append(ix.marked, false)
+	}
+	if !ix.marked[i] {
+		ix.marked[i] = true
+		ix.changed = append(ix.changed, int32(i))
+	}
+}
+
+// Tracking reports whether the index stamps pods.
+func (ix *Index) Tracking() bool { return ix.tracking }
+
+func (ix *Index) stamp() uint64 {
+	ix.nextGen++
+	return ix.nextGen
+}
+
+// Len is the number of positions (nodes in the list synced last).
+func (ix *Index) Len() int { return len(ix.infos) }
+
+// Node returns the node at position p.
+func (ix *Index) Node(p int) *api.Node { return ix.nodes[p] }
+
+// Gens returns the pod stamps by position; nil without tracking. A stamp
+// never repeats, so a value derived from a node's pods is valid while the
+// stamp it was derived at is the position's.
+func (ix *Index) Gens() []uint64 { return ix.gens }
+
+// SyncedWith reports whether the last Sync was given this very slice. A
+// plugin that synced earlier in the same scheduling cycle (nothing changes
+// within one) may then skip syncing again.
+func (ix *Index) SyncedWith(nodes []*framework.NodeInfo) bool {
+	return len(nodes) == len(ix.infos) && (len(nodes) == 0 || &nodes[0] == ix.synced)
+}
+
+// Sync brings the index up to date with nodes (all nodes, in list order).
+func (ix *Index) Sync(nodes []*framework.NodeInfo) {
+	ix.synced = nil
+	if len(nodes) > 0 {
+		ix.synced = &nodes[0]
+	}
+	if ix.pos == nil {
+		ix.pos = make(map[*api.Node]int32, len(nodes))
+	}
+	if len(nodes) != len(ix.infos) {
+		ix.resize(len(nodes))
+	}
+	infos, ns := ix.infos[:len(nodes)], ix.nodes[:len(nodes)]
+	if !ix.tracking {
+		for i, ni := range nodes {
+			if n := ni.Node(); infos[i] != ni || ns[i] != n {
+				ix.setNode(i, ni, n)
+			}
+		}
+		return
+	}
+	npods, first, rest := ix.npods[:len(nodes)], ix.first[:len(nodes)], ix.rest[:len(nodes)]
+	for i, ni := range nodes {
+		if n := ni.Node(); infos[i] != ni || ns[i] != n {
+			ix.setNode(i, ni, n)
+		}
+		// The pods compared in line: usually a few, all as last time.
+		pods := ni.Pods
+		same := len(pods) == int(npods[i])
+		if same && len(pods) > 0 {
+			same = pods[0] == first[i]
+			if same && len(pods) > 1 {
+				for j, p := range pods[1:] {
+					if rest[i][j] != p {
+						same = false
+						break
+					}
+				}
+			}
+		}
+		if !same {
+			ix.setPods(i, pods)
+		}
+	}
+	if ix.dirtyAll {
+		for i := range ix.gens {
+			ix.gens[i] = ix.stamp()
+		}
+		ix.changedAll = ix.trackChanges
+	} else {
+		for _, p := range ix.dirty {
+			if i, ok := ix.podPos[p]; ok {
+				ix.gens[i] = ix.stamp()
+				ix.mark(int(i))
+			}
+		}
+	}
+	clear(ix.dirty)
+	ix.dirty, ix.dirtyAll = ix.dirty[:0], false
+}
+
+// resize grows or shrinks the positions to n; new positions are empty.
+func (ix *Index) resize(n int) {
+	for i := n; i < len(ix.infos); i++ {
+		ix.setNode(i, nil, nil)
+		if ix.tracking {
+			ix.setPods(i, nil)
+		}
+	}
+	if n < len(ix.infos) {
+		ix.infos, ix.nodes = ix.infos[:n], ix.nodes[:n]
+		if ix.tracking {
+			ix.npods, ix.first, ix.rest, ix.gens = ix.npods[:n], ix.first[:n], ix.rest[:n], ix.gens[:n]
+		}
+		for _, k := range ix.keys {
+			k.Domain = k.Domain[:n]
+		}
+	}
+	for len(ix.infos) < n {
+		ix.infos, ix.nodes = append(ix.infos, nil), append(ix.nodes, nil)
+		if ix.tracking {
+			ix.npods, ix.first, ix.rest = append(ix.npods, 0), append(ix.first, nil), append(ix.rest, nil)
+			ix.gens = append(ix.gens, ix.stamp())
+			ix.mark(len(ix.gens) - 1)
+		}
+		for _, k := range ix.keys {
+			k.Domain = append(k.Domain, -1)
+		}
+	}
+}
+
+// setNode records that position i holds ni with node n, and derives the
+// node's domains again.
+func (ix *Index) setNode(i int, ni *framework.NodeInfo, n *api.Node) {
+	if old := ix.nodes[i]; old != nil {
+		if p, ok := ix.pos[old]; ok && int(p) == i {
+			delete(ix.pos, old)
+		}
+	}
+	ix.infos[i], ix.nodes[i] = ni, n
+	if n != nil {
+		ix.pos[n] = int32(i)
+	}
+	for _, k := range ix.keys {
+		k.set(i, k.lookup(n))
+	}
+	ix.mark(i)
+}
+
+// setPods records position i's pods and restamps it.
+func (ix *Index) setPods(i int, pods []*api.Pod) {
+	forget := func(p *api.Pod) {
+		if j, ok := ix.podPos[p]; ok && int(j) == i {
+			delete(ix.podPos, p)
+		}
+	}
+	if ix.npods[i] > 0 {
+		forget(ix.first[i])
+	}
+	for _, p := range ix.rest[i] {
+		forget(p)
+	}
+	clear(ix.rest[i])
+	ix.npods[i], ix.first[i], ix.rest[i] = int32(len(pods)), nil, ix.rest[i][:0]
+	if len(pods) > 0 {
+		ix.first[i] = pods[0]
+		ix.rest[i] = append(ix.rest[i], pods[1:]...)
+	}
+	for _, p := range pods {
+		ix.podPos[p] = int32(i)
+	}
+	ix.gens[i] = ix.stamp()
+	ix.mark(i)
+}
+
+// Key returns the index of topology key name, building it on first use.
+func (ix *Index) Key(name string) *Key {
+	for _, k := range ix.keys {
+		if k.name == name {
+			return k
+		}
+	}
+	if len(ix.keys) >= maxKeys {
+		ix.keys = nil
+		ix.keysEpoch++
+	}
+	k := &Key{name: name, Domain: make([]int32, len(ix.nodes)), ids: map[string]int32{}}
+	for i, n := range ix.nodes {
+		k.Domain[i] = -1
+		k.set(i, k.lookup(n))
+	}
+	ix.keys = append(ix.keys, k)
+	return k
+}
+
+// KeysEpoch changes when the index forgets its keys: a Key obtained
+// earlier is no longer kept up to date by Sync.
+func (ix *Index) KeysEpoch() uint64 { return ix.keysEpoch }
+
+// Name is the topology key.
+func (k *Key) Name() string { return k.name }
+
+// Unique reports whether no two positions share a domain, so that a
+// domain's pods are those of its one node.
+func (k *Key) Unique() bool { return k.dups == 0 }
+
+func (k *Key) set(i int, d int32) {
+	if old := k.Domain[i]; old >= 0 {
+		if k.refs[old]--; k.refs[old] == 1 {
+			k.dups--
+		}
+	}
+	k.Domain[i] = d
+	if d >= 0 {
+		if k.refs[d]++; k.refs[d] == 2 {
+			k.dups++
+		}
+	}
+}
+
+// lookup returns n's domain for the key, interning a new value.
+func (k *Key) lookup(n *api.Node) int32 {
+	if n == nil {
+		return -1
+	}
+	v, ok := n.Labels[k.name]
+	if !ok {
+		return -1
+	}
+	return k.Intern(v)
+}
+
+// Intern returns the domain id of value v, adding it if new.
+func (k *Key) Intern(v string) int32 {
+	if id, ok := k.ids[v]; ok {
+		return id
+	}
+	id := int32(len(k.Values))
+	k.Values = append(k.Values, v)
+	k.refs = append(k.refs, 0)
+	k.ids[v] = id
+	return id
+}
+
+// Position returns the position of ni's node in the synced list, or -1
+// for a node the list does not hold. A copy of a NodeInfo (preemption)
+// shares its node, so it is found too.
+func (ix *Index) Position(ni *framework.NodeInfo) int {
+	if c := ix.cursor + 1; c < len(ix.infos) && ix.infos[c] == ni {
+		ix.cursor = c
+		return c
+	}
+	if c := ix.cursor; c < len(ix.infos) && ix.infos[c] == ni {
+		return c
+	}
+	n := ni.Node()
+	if p, ok := ix.pos[n]; ok && ix.nodes[p] == n {
+		ix.cursor = int(p)
+		return int(p)
+	}
+	return -1
+}
+
+// PositionExact returns ni's position when ni itself (not a copy, whose
+// pods may differ) is in the synced list, else -1.
+func (ix *Index) PositionExact(ni *framework.NodeInfo) int {
+	if p := ix.Position(ni); p >= 0 && ix.infos[p] == ni {
+		return p
+	}
+	return -1
+}
+
+// DomainOf returns ni's domain for key k: has reports the label, and the
+// id is -1 for a value the index has never seen (a node outside the list).
+func (ix *Index) DomainOf(ni *framework.NodeInfo, k *Key) (id int32, has bool) {
+	if p := ix.Position(ni); p >= 0 {
+		d := k.Domain[p]
+		return d, d >= 0
+	}
+	n := ni.Node()
+	if n == nil {
+		return -1, false
+	}
+	v, ok := n.Labels[k.name]
+	if !ok {
+		return -1, false
+	}
+	if id, ok := k.ids[v]; ok {
+		return id, true
+	}
+	return -1, true
+}
+
+// SameMap reports whether a and b are the same map (not equal contents).
+func SameMap(a, b map[string]string) bool {
+	// A map value is a pointer to its header: equal pointers, same map.
+	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
+}
+
+// LabelsMemo remembers the last few label maps a selector was matched
+// against: pods made from one template share their label map, so the pods
+// of a node (a handful of templates) usually hit. It keeps the maps, so
+// that their identities stay valid.
+type LabelsMemo struct {
+	maps [memoSize]map[string]string
+	res  [memoSize]bool
+	n    int // entries used
+	next int // next entry to replace
+}
+
+const memoSize = 4
+
+// Get returns the result remembered for l.
+func (m *LabelsMemo) Get(l map[string]string) (res, ok bool) {
+	for i := 0; i < m.n; i++ {
+		if SameMap(m.maps[i], l) {
+			return m.res[i], true
+		}
+	}
+	return false, false
+}
+
+// Put remembers res for l.
+func (m *LabelsMemo) Put(l map[string]string, res bool) {
+	m.maps[m.next], m.res[m.next] = l, res
+	m.next = (m.next + 1) % memoSize
+	m.n = min(m.n+1, memoSize)
+}
