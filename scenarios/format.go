@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubesim/kubesim/cluster"
+	"github.com/kubesim/kubesim/scheduler"
 	"github.com/kubesim/kubesim/workloads"
 )
 
@@ -47,6 +48,10 @@ type Spec struct {
 	// Images declares images that fail to pull, exit, or fail probes
 	// (cluster.ImageBehavior); any other image pulls and runs.
 	Images cluster.ImageCatalog `json:"images,omitempty"`
+	// Scheduler is a KubeSchedulerConfiguration (kubescheduler.config.k8s.io/v1
+	// subset: profiles, plugins, pluginConfig, percentageOfNodesToScore,
+	// backoffs); absent means the default profile.
+	Scheduler *scheduler.KubeSchedulerConfiguration `json:"scheduler,omitempty"`
 	// Faults are random failures drawn over the whole run.
 	Faults   *FaultsSpec   `json:"faults,omitempty"`
 	Timeline []Action      `json:"timeline,omitempty"`

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
+	"github.com/kubesim/kubesim/scheduler"
 )
 
 // Defaults for a scenario that does not say.
@@ -43,8 +44,10 @@ type Loaded struct {
 	Scenario Scenario
 	Epoch    time.Time
 	Timing   cluster.Timing
-	Warnings []string
-	objects  []appliedObject
+	// Scheduler is spec.scheduler converted and validated.
+	Scheduler scheduler.Config
+	Warnings  []string
+	objects   []appliedObject
 }
 
 type appliedObject struct {
@@ -219,6 +222,13 @@ func (l *Loaded) validate(fsys fs.FS, d api.Document, w *api.Warnings) error {
 	}
 	if err := sc.Spec.Images.Validate(); err != nil {
 		return fail("spec.images", "%v", err)
+	}
+	if sc.Spec.Scheduler != nil {
+		cfg, err := sc.Spec.Scheduler.Config()
+		if err != nil {
+			return fail("spec.scheduler", "%v", err)
+		}
+		l.Scheduler = cfg
 	}
 	if f := sc.Spec.Faults; f != nil {
 		if f.NodeCrashes != nil {

@@ -64,23 +64,35 @@ type Cluster struct {
 	drains    []*workloads.DrainResult
 }
 
-// NewCluster starts the control plane and data plane on a new engine;
-// images declares the images that behave otherwise than pulling and running
-// forever (nil: none).
-func NewCluster(seed uint64, timing cluster.Timing, images cluster.ImageCatalog) *Cluster {
+// ClusterConfig is what a cluster is built from besides the seed: the
+// latency model, the images that behave otherwise than pulling and running
+// forever (nil: none), and the scheduler's configuration (zero: defaults).
+type ClusterConfig struct {
+	Timing    cluster.Timing
+	Images    cluster.ImageCatalog
+	Scheduler scheduler.Config
+}
+
+// NewCluster starts the control plane and data plane on a new engine.
+func NewCluster(seed uint64, cfg ClusterConfig) (*Cluster, error) {
+	timing := cfg.Timing
 	eng := sim.NewEngine(seed)
 	eng.MaxEvents = MaxEvents
 	store := cluster.NewStore(eng)
 	store.WatchLatency = timing.WatchLatency
-	c := &Cluster{Engine: eng, Store: store, Kubelets: kubelet.New(store, kubelet.Config{Timing: timing, Images: images}),
-		Scheduler: scheduler.New(store, scheduler.Config{})}
+	sched, err := scheduler.NewScheduler(store, cfg.Scheduler)
+	if err != nil {
+		return nil, &InputError{fmt.Errorf("spec.scheduler: %w", err)}
+	}
+	c := &Cluster{Engine: eng, Store: store, Kubelets: kubelet.New(store, kubelet.Config{Timing: timing, Images: cfg.Images}),
+		Scheduler: sched}
 	for _, start := range controllerFactories {
 		start(store)
 	}
 	c.latency.watch(store)
 	c.rollouts.watch(store)
 	c.recovery = workloads.NewRecoveryTracker(store)
-	return c
+	return c, nil
 }
 
 // Seed is the seed a run uses.
@@ -124,7 +136,10 @@ type Session struct {
 // expectations, without running anything.
 func (l *Loaded) Start(o Options) (*Session, error) {
 	seed := l.Seed(o)
-	c := NewCluster(seed, l.Timing, l.Scenario.Spec.Images)
+	c, err := NewCluster(seed, ClusterConfig{Timing: l.Timing, Images: l.Scenario.Spec.Images, Scheduler: l.Scheduler})
+	if err != nil {
+		return nil, err
+	}
 	end := sim.Time(l.Scenario.Spec.Duration)
 	if o.Until > 0 {
 		end = sim.Time(o.Until)

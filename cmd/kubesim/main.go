@@ -72,6 +72,8 @@ Start with:
   kubesim run my-scenario.yaml     run your own scenario (or a plain manifest file)
   kubesim validate my-scenario.yaml  check a scenario without running it
   kubesim scenarios                list the built-in scenario library
+  kubesim explain NAME --pod P     why a pod is Pending, or why it is on its node
+  kubesim serve                    drive the simulated cluster with kubectl
 
 Exit codes: 0 every expectation held, 1 an expectation failed, 2 invalid input.`,
 		SilenceUsage:  true,
@@ -79,7 +81,7 @@ Exit codes: 0 every expectation held, 1 an expectation failed, 2 invalid input.`
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout, stderr), newScenariosCmd(stdout),
+	root.AddCommand(newRunCmd(stdout, stderr), newValidateCmd(stdout, stderr), newScenariosCmd(stdout), newExplainCmd(stdout, stderr),
 		server.Command(func(arg string) (*scenarios.Loaded, error) { return loadOrExit(arg, stderr) }, stdout, stderr))
 	return root
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +105,55 @@ func TestWatchDoesNotChangeTheRun(t *testing.T) {
 	}
 	if code := run([]string{"run", "--watch", "-o", "json"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
 		t.Errorf("--watch -o json: exit %d, want 2", code)
+	}
+}
+
+// TestExplain: the decision list names the pod that stays Pending, and its
+// explanation counts each filter plugin's rejections as FailedScheduling
+// does; -o json carries the same; an unknown pod is invalid input.
+func TestExplain(t *testing.T) {
+	var list bytes.Buffer
+	if code := run([]string{"explain", "dedicated-nodes"}, &list, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("explain list: exit %d", code)
+	}
+	var pending string
+	for _, line := range strings.Split(list.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[3] == "unschedulable" {
+			pending = f[0]
+		}
+	}
+	if pending == "" {
+		t.Fatalf("no unschedulable pod in:\n%s", list.String())
+	}
+	var out bytes.Buffer
+	if code := run([]string{"explain", "dedicated-nodes", "--pod", pending}, &out, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("explain %s: exit %d", pending, code)
+	}
+	for _, want := range []string{"0/4 nodes are available: 2 Insufficient cpu, 2 node(s) had untolerated taint(s).",
+		"NodeResourcesFit   2       Insufficient cpu", "TaintToleration    2       node(s) had untolerated taint(s)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("explanation lacks %q:\n%s", want, out.String())
+		}
+	}
+	var js bytes.Buffer
+	if code := run([]string{"explain", "dedicated-nodes", "--pod", pending, "-o", "json"}, &js, &bytes.Buffer{}); code != 0 {
+		t.Fatalf("explain -o json: exit %d", code)
+	}
+	var d struct {
+		Pod      string `json:"pod"`
+		Result   string `json:"result"`
+		Filtered []struct {
+			Plugin string `json:"plugin"`
+			Nodes  int    `json:"nodes"`
+		} `json:"filtered"`
+	}
+	if err := json.Unmarshal(js.Bytes(), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Pod != pending || d.Result != "unschedulable" || len(d.Filtered) != 2 {
+		t.Errorf("json decision %+v", d)
+	}
+	if code := run([]string{"explain", "dedicated-nodes", "--pod", "default/nope"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+		t.Errorf("unknown pod: exit %d, want 2", code)
 	}
 }
