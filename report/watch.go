@@ -32,12 +32,24 @@ type Watch struct {
 	// change nothing a user sees print nothing; looked up only.
 	rows map[string]string
 	// events is how many entries of the event log were shown.
-	events   int
-	lastMap  string
-	header   bool
+	events  int
+	lastMap string
+	header  bool
+	// notes are lines to show at given times (the scenario's timeline), in
+	// time order.
+	notes    []note
 	mapEvery sim.Time
 	nextMap  sim.Time
 }
+
+type note struct {
+	at   sim.Time
+	text string
+}
+
+// Note adds a line to show at virtual time at, such as a timeline action
+// (`! failNode {"name":"worker-2"}`). Notes must be added in time order.
+func (w *Watch) Note(at sim.Time, text string) { w.notes = append(w.notes, note{at, text}) }
 
 // Pod letters of the node map.
 const (
@@ -86,9 +98,10 @@ func (w *Watch) observe(t cluster.EventType, obj api.Object) {
 	w.pending = append(w.pending, w.stamp(now)+w.paint(statusColor(status), line))
 }
 
-// quietReasons are the per-pod steps the pod lines already show.
+// quietReasons are the per-pod steps the pod lines already show, and the
+// node controller's bookkeeping.
 var quietReasons = map[string]bool{"Scheduled": true, "Pulling": true, "Pulled": true, "Created": true,
-	"Started": true, "SuccessfulCreate": true, "SuccessfulDelete": true}
+	"Started": true, "SuccessfulCreate": true, "SuccessfulDelete": true, "RegisteredNode": true}
 
 // Flush writes what happened up to now: the header once, the pod lines and
 // events in the order they occurred, then the node map if it changed.
@@ -99,7 +112,13 @@ func (w *Watch) Flush(out io.Writer, now sim.Time) error {
 		b.WriteString(WatchLegend + "\n")
 		fmt.Fprintf(&b, "%-9s %-28s %-5s %-18s %-3s %s\n", "TIME", "POD", "READY", "STATUS", "RST", "NODE")
 	}
-	lines := w.pending
+	// Notes first, so that at equal times the action precedes its effects.
+	var lines []string
+	for len(w.notes) > 0 && w.notes[0].at <= now {
+		lines = append(lines, w.stamp(w.notes[0].at)+w.paint(ansiBold, "! "+cut(w.notes[0].text, 68)))
+		w.notes = w.notes[1:]
+	}
+	lines = append(lines, w.pending...)
 	w.pending = nil
 	evs := w.store.Events.All()
 	for _, ev := range evs[w.events:] {
@@ -110,13 +129,12 @@ func (w *Watch) Flush(out io.Writer, now sim.Time) error {
 		if ev.Type == cluster.Warning {
 			color = ansiRed
 		}
-		obj := strings.ToLower(ev.Object.Kind.String()) + "/" + ev.Object.Name
-		text := fmt.Sprintf("%s %s: %s", ev.Reason, obj, ev.Message)
+		text := fmt.Sprintf("%s %s: %s", ev.Reason, ev.Object.Name, ev.Message)
 		lines = append(lines, w.stamp(ev.First)+w.paint(color, "* "+cut(text, 68)))
 	}
 	w.events = len(evs)
-	// Pod lines and events were each recorded in time order; merge them
-	// by their stamps (stable, so equal times keep pods first).
+	// Notes, pod lines and events were each recorded in time order; merge
+	// them by their stamps (stable, so equal times keep that order).
 	slices.SortStableFunc(lines, func(a, c string) int { return strings.Compare(stampOf(a), stampOf(c)) })
 	for _, l := range lines {
 		b.WriteString(l + "\n")

@@ -145,6 +145,20 @@ var actionKinds = func() []string {
 	return out
 }()
 
+// String is the action as the scenario wrote it, on one line:
+// `failNode {"name":"worker-2"}`.
+func (a *Action) String() string {
+	v := reflect.ValueOf(a).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		if f.IsExported() && f.Type.Kind() == reflect.Pointer && !v.Field(i).IsNil() {
+			data, _ := json.Marshal(v.Field(i).Interface()) // plain structs always marshal
+			return strings.Split(f.Tag.Get("json"), ",")[0] + " " + string(data)
+		}
+	}
+	return ""
+}
+
 // setKinds returns the json names of the actions set in a.
 func (a *Action) setKinds() []string {
 	var out []string

@@ -2,12 +2,14 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -266,6 +268,11 @@ func watchRun(l *scenarios.Loaded, opts scenarios.Options, stdout io.Writer, spe
 	}
 	color := isTerminal(stdout) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 	w := report.NewWatch(s.Store, l.Epoch, color, 5*time.Second)
+	timeline := slices.Clone(l.Scenario.Spec.Timeline)
+	slices.SortStableFunc(timeline, func(a, b scenarios.Action) int { return cmp.Compare(a.At, b.At) })
+	for i := range timeline {
+		w.Note(sim.Time(timeline[i].At), timeline[i].String())
+	}
 	start := time.Now()
 	for t := sim.Time(0); ; t += sim.Time(watchStep) {
 		t = min(t, s.End)
