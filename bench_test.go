@@ -159,7 +159,7 @@ func runUntil(b *testing.B, eng *sim.Engine, sched *scheduler.Scheduler, target 
 // BenchmarkScenario runs a library scenario end to end (load excluded):
 // events/s and virtual seconds per wall second.
 func BenchmarkScenario(b *testing.B) {
-	for _, name := range []string{"self-healing", "scale-up-down"} {
+	for _, name := range []string{"self-healing", "scale-up-down", "rolling-update", "node-failure", "zone-outage"} {
 		b.Run("name="+name, func(b *testing.B) {
 			l, err := scenarios.Load(scenarios.Library, name+".yaml")
 			if err != nil {

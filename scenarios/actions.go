@@ -15,10 +15,6 @@ import (
 // taken with kubectl.
 const Component = "kubesim"
 
-// pollInterval is how often an expectation with a `within` window is
-// re-checked, as kubectl wait re-evaluates on each watch event.
-const pollInterval = 100 * time.Millisecond
-
 func namespaceOr(ns string) string {
 	if ns == "" {
 		return "default"
@@ -31,7 +27,7 @@ func namespaceOr(ns string) string {
 // kubectl command that fails.
 func (c *Cluster) do(a *Action, r *report.Run) {
 	if err := c.act(a); err != nil {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("at %v: %s: %v", c.Engine.Now(), a.kind, err))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("at %s: %s: %v", report.FormatTime(time.Duration(c.Engine.Now())), a.kind, err))
 	}
 }
 
@@ -135,8 +131,10 @@ func (c *Cluster) apply(ao appliedObject) error {
 	return err
 }
 
-// expect schedules the check of one expectation: at e.At, then every
-// pollInterval until e.At+e.Within or until it holds.
+// expect schedules the check of one expectation: at e.At, then, as
+// kubectl wait re-evaluates on each watch event, after every change to an
+// object of its kind until e.At+e.Within or until it holds. It watches
+// through a store observer, so checking adds no events to the run.
 func (c *Cluster) expect(e *Expectation, out *report.Expectation, end sim.Time, r *report.Run) {
 	*out = report.Expectation{For: e.For, At: e.At.D(), Within: e.Within.D(), During: e.During.D(),
 		Detail: "not checked: the run ended first"}
@@ -149,20 +147,32 @@ func (c *Cluster) expect(e *Expectation, out *report.Expectation, end sim.Time, 
 		return
 	}
 	deadline := min(at.Add(e.Within.D()), end)
-	var check func()
-	check = func() {
+	waiting := false
+	check := func() {
 		ok, detail := e.cond.eval(c.Store, namespaceOr(e.Namespace), r)
 		now := c.Engine.Now()
 		switch {
 		case ok:
-			out.Passed, out.Detail = true, fmt.Sprintf("%s at %v", detail, now)
+			out.Passed, out.Detail, waiting = true, fmt.Sprintf("%s at %s", detail, report.FormatTime(time.Duration(now))), false
 		case now >= deadline:
-			out.Detail = fmt.Sprintf("%s at %v", detail, now)
+			out.Detail, waiting = fmt.Sprintf("%s at %s", detail, report.FormatTime(time.Duration(now))), false
 		default:
-			c.Engine.At(min(now.Add(pollInterval), deadline), check)
+			waiting = true
 		}
 	}
 	c.Engine.At(at, check)
+	if deadline > at {
+		c.Engine.At(deadline, func() {
+			if waiting {
+				check()
+			}
+		})
+		c.Store.Observe(func(_ cluster.EventType, obj api.Object) {
+			if waiting && obj.Kind() == e.cond.kind {
+				check()
+			}
+		})
+	}
 }
 
 // expectInvariant checks e at e.At and then at every change to an object of
@@ -174,14 +184,14 @@ func (c *Cluster) expectInvariant(e *Expectation, out *report.Expectation, until
 	out.Passed, out.Detail = true, ""
 	check := func() {
 		if ok, detail := e.cond.eval(c.Store, namespaceOr(e.Namespace), r); !ok {
-			out.Passed, out.Detail, active = false, fmt.Sprintf("%s at %v", detail, c.Engine.Now()), false
+			out.Passed, out.Detail, active = false, fmt.Sprintf("%s at %s", detail, report.FormatTime(time.Duration(c.Engine.Now()))), false
 		}
 	}
 	c.Engine.At(at, func() { active = true; check() })
 	c.Engine.At(until, func() {
 		if active {
 			active = false
-			out.Detail = fmt.Sprintf("held from %v to %v", at, until)
+			out.Detail = fmt.Sprintf("held from %s to %s", report.FormatTime(time.Duration(at)), report.FormatTime(time.Duration(until)))
 		}
 	})
 	c.Store.Observe(func(_ cluster.EventType, obj api.Object) {
