@@ -8,9 +8,12 @@ import (
 )
 
 // Result is what a reconcile asks of its queue (controller-runtime
-// reconcile.Result): RequeueAfter > 0 adds the key back after that long.
+// reconcile.Result): RequeueAfter > 0 adds the key back after that long;
+// RateLimited adds it back through the queue's rate limiter, as a
+// controller's enqueueRateLimited does.
 type Result struct {
 	RequeueAfter time.Duration
+	RateLimited  bool
 }
 
 // Reconciler is a controller's level-based sync of one key ("ns/name"): it
@@ -24,11 +27,14 @@ type ReconcileFunc func(now sim.Time, key string) (Result, error)
 
 func (f ReconcileFunc) Reconcile(now sim.Time, key string) (Result, error) { return f(now, key) }
 
-// Rate limiter bounds of client-go workqueue.DefaultControllerRateLimiter's
-// per-item exponential backoff: 5ms doubling to 1000s.
+// client-go workqueue.DefaultControllerRateLimiter: the larger of a per-item
+// exponential backoff, 5ms doubling to 1000s, and an overall token bucket of
+// 10 per second with a burst of 100.
 const (
 	baseErrorBackoff = 5 * time.Millisecond
 	maxErrorBackoff  = 1000 * time.Second
+	bucketQPS        = 10
+	bucketBurst      = 100
 	// maxRecordedErrors bounds Queue.Errors: a controller failing in a loop
 	// must not grow memory without limit.
 	maxRecordedErrors = 100
@@ -50,6 +56,10 @@ type Queue struct {
 	// zero means reconciles are instantaneous.
 	SyncCost time.Duration
 	busy     bool
+	// bucket is the token bucket's state: tokens at time last (may be
+	// negative: reservations already handed out).
+	tokens float64
+	last   sim.Time
 	// Errors collects the first maxRecordedErrors reconcile errors for the
 	// run's diagnostics.
 	Errors []error
@@ -63,7 +73,7 @@ type delayedAdd struct {
 // NewQueue returns the queue of controller name.
 func NewQueue(eng *sim.Engine, name string, rec Reconciler) *Queue {
 	return &Queue{eng: eng, name: name, rec: rec, waiting: map[string]bool{}, failures: map[string]int{},
-		delayed: map[string]delayedAdd{}}
+		delayed: map[string]delayedAdd{}, tokens: bucketBurst}
 }
 
 // Name is the controller's name.
@@ -100,6 +110,32 @@ func (q *Queue) AddAfter(key string, d time.Duration) {
 	})}
 }
 
+// AddRateLimited re-adds key after the rate limiter's delay: the key's
+// exponential backoff (its failures so far, then one more) or the token
+// bucket's wait, whichever is longer (workqueue MaxOfRateLimiter).
+func (q *Queue) AddRateLimited(key string) {
+	n := q.failures[key]
+	q.failures[key] = n + 1
+	backoff := baseErrorBackoff << min(n, 30)
+	if backoff > maxErrorBackoff || backoff <= 0 {
+		backoff = maxErrorBackoff
+	}
+	q.AddAfter(key, max(backoff, q.reserve()))
+}
+
+// reserve takes a token from the bucket and returns how long until it is
+// there (golang.org/x/time/rate Limiter.Reserve, as BucketRateLimiter uses).
+func (q *Queue) reserve() time.Duration {
+	now := q.eng.Now()
+	q.tokens = min(float64(bucketBurst), q.tokens+now.Sub(q.last).Seconds()*bucketQPS)
+	q.last = now
+	q.tokens--
+	if q.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-q.tokens / bucketQPS * float64(time.Second))
+}
+
 func (q *Queue) kick() {
 	if q.busy || len(q.order) == 0 {
 		return
@@ -115,16 +151,17 @@ func (q *Queue) process() {
 	res, err := q.rec.Reconcile(q.eng.Now(), key)
 	switch {
 	case err != nil:
-		n := q.failures[key]
-		q.failures[key] = n + 1
-		backoff := baseErrorBackoff << min(n, 30)
-		if backoff > maxErrorBackoff || backoff <= 0 {
-			backoff = maxErrorBackoff
-		}
 		if len(q.Errors) < maxRecordedErrors {
 			q.Errors = append(q.Errors, fmt.Errorf("%s: %s at %v: %w", q.name, key, q.eng.Now(), err))
 		}
-		q.AddAfter(key, backoff)
+		q.AddRateLimited(key)
+	case res.RateLimited:
+		// Upstream enqueues rate-limited inside the sync, then its
+		// handleErr(nil) forgets the key's failures: the per-item backoff
+		// stays at its first step and the bucket sets the pace.
+		delete(q.failures, key)
+		q.AddRateLimited(key)
+		delete(q.failures, key)
 	case res.RequeueAfter > 0:
 		delete(q.failures, key)
 		q.AddAfter(key, res.RequeueAfter)

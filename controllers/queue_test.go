@@ -86,3 +86,29 @@ func TestQueueRequeueAndErrorBackoff(t *testing.T) {
 		t.Fatalf("errors = %d, want 2", len(q.Errors))
 	}
 }
+
+// TestQueueRateLimitedPace: a key that asks to be re-added rate-limited
+// after every reconcile (a stuck Deployment's progress check) runs every
+// 5 ms while the overall bucket's burst of 100 lasts, then at its 10 per
+// second (client-go DefaultControllerRateLimiter).
+func TestQueueRateLimitedPace(t *testing.T) {
+	eng := sim.NewEngine(1)
+	rec := &recorder{fn: func(string) (Result, error) { return Result{RateLimited: true}, nil }}
+	q := NewQueue(eng, "test", rec)
+	q.Add("k")
+	if err := eng.Run(sim.Time(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	// 1 + 100 reconciles 5 ms apart (the burst), then one per 100 ms until
+	// 10 s: the bucket has refilled about 5 tokens during the burst's 0.5 s.
+	if got := len(rec.at); got < 190 || got > 205 {
+		t.Fatalf("%d reconciles in 10 s, want about 100 + 10/s", got)
+	}
+	if d := rec.at[1] - rec.at[0]; d != sim.Time(5*time.Millisecond) {
+		t.Errorf("first re-add after %v, want 5ms", d)
+	}
+	last := len(rec.at) - 1
+	if d := rec.at[last] - rec.at[last-1]; d < sim.Time(99*time.Millisecond) || d > sim.Time(101*time.Millisecond) {
+		t.Errorf("steady pace %v, want 100ms", d)
+	}
+}

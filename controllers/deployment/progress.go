@@ -64,7 +64,8 @@ func (c *Controller) syncRolloutStatus(now sim.Time, allRSs []*api.ReplicaSet, n
 		removeCondition(&st, condReplicaFailure)
 	}
 	if reflect.DeepEqual(d.Status, st) {
-		return controllers.Result{RequeueAfter: requeueStuckDeployment(now, d, st)}, nil
+		after, rateLimited := requeueStuckDeployment(now, d, st)
+		return controllers.Result{RequeueAfter: after, RateLimited: rateLimited}, nil
 	}
 	d.Status = st
 	c.store.Update(d)
@@ -98,30 +99,25 @@ func replicaFailures(allRSs []*api.ReplicaSet, newRS *api.ReplicaSet) []api.Cond
 	return out
 }
 
-// progressCheckNow is the delay kubesim uses where upstream calls
-// enqueueRateLimited (a remaining time under a second): the rate limiter's
-// first step, 5ms, after the deadline.
-const progressCheckNow = 5 * time.Millisecond
-
 // requeueStuckDeployment is progress.go requeueStuckDeployment: a rollout
 // with a deadline that is neither complete nor timed out is checked again
-// one second after lastUpdateTime + progressDeadlineSeconds. It returns 0
-// when no check is needed.
-func requeueStuckDeployment(now sim.Time, d *api.Deployment, st api.DeploymentStatus) time.Duration {
+// one second after lastUpdateTime + progressDeadlineSeconds; with less than
+// a second left it is re-added rate-limited now (enqueueRateLimited) — which
+// repeats at the rate limiter's pace for a Deployment whose Progressing
+// reason is NewReplicaSetAvailable, since such a one never times out. It
+// returns 0, false when no check is needed.
+func requeueStuckDeployment(now sim.Time, d *api.Deployment, st api.DeploymentStatus) (after time.Duration, rateLimited bool) {
 	cur := getCondition(&d.Status, condProgressing)
 	if !hasProgressDeadline(d) || cur == nil {
-		return 0
+		return 0, false
 	}
 	if DeploymentComplete(d, &st) || cur.Reason == TimedOutReason {
-		return 0
+		return 0, false
 	}
-	after := cur.LastUpdate.Add(progressDeadline(d)).Sub(now)
+	after = cur.LastUpdate.Add(progressDeadline(d)).Sub(now)
 	if after < time.Second {
-		// Upstream re-adds the key rate-limited (5ms, 10ms, …) until the
-		// deadline has passed; one check just after the deadline has the
-		// same outcome.
-		return max(after, 0) + progressCheckNow
+		return 0, true
 	}
 	// A second more, to be past the deadline (upstream: "avoid milliseconds skew").
-	return after + time.Second
+	return after + time.Second, false
 }
