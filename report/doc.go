@@ -16,7 +16,13 @@
 //     columns, no trailing spaces).
 //   - events.go: EventTable, WriteEvents, WriteEventsJSONL and FormatTime.
 //   - run.go: Run (what a finished simulation hands over), Summarize,
-//     WriteTable and WriteJSON.
+//     WriteTable, WriteSummary and WriteJSON, with the rollout, recovery and
+//     drain lines of the summary.
+//   - watch.go: Watch, the classroom view of `run --watch`: pod lines, events,
+//     timeline notes and a node map, fed by a store observer.
+//   - metatable.go: the same printers as server-side Table columns and cells
+//     for `kubesim serve`.
+//   - metrics/: the metrics sampler and plots (--metrics, --plot).
 //
 // # Formats
 //
@@ -30,8 +36,8 @@
 //
 // # Imports and invariants
 //
-// report reads results: it imports api, cluster and sim, never scheduler,
-// controllers, workloads or scenarios, and does no I/O of its own beyond the
+// report reads results: it imports api, cluster, sim and workloads (for the
+// recovery and drain records), never scheduler, controllers or scenarios, and does no I/O of its own beyond the
 // io.Writer it is given (no os, no clocks). Output is deterministic: every
 // list is in store order (kind, then namespace/name) or event order, maps
 // reach output only through encoding/json (which sorts keys) or after
@@ -40,8 +46,8 @@
 // # Simplifications
 //
 // The compact pod keeps no init container statuses, so the pod STATUS cell
-// has no Init:… forms. A container's lastState is derived from FinishedAt
-// and ExitCode of a container that restarted and is not terminated now.
+// has no Init:… forms. A container's lastState is the kubelet's
+// LastTerminated record.
 // Services get the apiserver defaults type ClusterIP and protocol TCP; pods
 // the defaults their compiled spec holds (restartPolicy, schedulerName,
 // terminationGracePeriodSeconds); the HPA table applies minReplicas 1 and a

@@ -1,4 +1,3 @@
-// Command kubesim runs Kubernetes scenarios on a virtual clock.
 package main
 
 import (
