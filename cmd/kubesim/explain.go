@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubesim/kubesim/report"
-	"github.com/kubesim/kubesim/scenarios"
 	"github.com/kubesim/kubesim/scheduler"
 	"github.com/kubesim/kubesim/sim"
 )
@@ -36,20 +35,9 @@ Without --pod it lists the last decision for every pod.`,
   kubesim explain my-scenario.yaml --at 90s`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return &exitError{exitInvalid, fmt.Errorf("-o %q: want table or json", output)}
-			}
-			arg := ""
-			if len(args) == 1 {
-				arg = args[0]
-			}
-			l, err := loadOrExit(arg, stderr)
+			l, opts, err := loadRun(cmd, args, output, seed, stderr)
 			if err != nil {
 				return err
-			}
-			opts := scenarios.Options{}
-			if cmd.Flags().Changed("seed") {
-				opts.Seed = &seed
 			}
 			s, err := l.Start(opts)
 			if err != nil {

@@ -117,6 +117,27 @@ func isLibrary(arg string) bool {
 	return err == nil
 }
 
+// loadRun is what run and explain share: check -o, load the scenario
+// argument (none: the default) and take --seed when given.
+func loadRun(cmd *cobra.Command, args []string, output string, seed uint64, stderr io.Writer) (*scenarios.Loaded, scenarios.Options, error) {
+	var opts scenarios.Options
+	if output != "table" && output != "json" {
+		return nil, opts, &exitError{exitInvalid, fmt.Errorf("-o %q: want table or json", output)}
+	}
+	arg := ""
+	if len(args) == 1 {
+		arg = args[0]
+	}
+	l, err := loadOrExit(arg, stderr)
+	if err != nil {
+		return nil, opts, err
+	}
+	if cmd.Flags().Changed("seed") {
+		opts.Seed = &seed
+	}
+	return l, opts, nil
+}
+
 func loadOrExit(arg string, stderr io.Writer) (*scenarios.Loaded, error) {
 	l, err := open(arg)
 	if err != nil {
@@ -153,21 +174,11 @@ on three 4-CPU nodes for 10 minutes), or the name of a built-in scenario.`,
   kubesim run my-rollout.yaml --until 5m --events events.jsonl`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return &exitError{exitInvalid, fmt.Errorf("-o %q: want table or json", output)}
-			}
-			arg := ""
-			if len(args) == 1 {
-				arg = args[0]
-			}
-			l, err := loadOrExit(arg, stderr)
+			l, opts, err := loadRun(cmd, args, output, seed, stderr)
 			if err != nil {
 				return err
 			}
-			opts := scenarios.Options{Until: until}
-			if cmd.Flags().Changed("seed") {
-				opts.Seed = &seed
-			}
+			opts.Until = until
 			var format metrics.Format
 			if metricsFile != "" {
 				if format, err = metrics.FormatFor(metricsFile); err != nil {
