@@ -47,11 +47,7 @@ func (s *Server) lookup(rq request) (api.Object, runtime.Object, error) {
 
 func (s *Server) get(w http.ResponseWriter, r *http.Request, rq request) {
 	var out runtime.Object
-	var err error
-	if e := s.do(r.Context(), func() { _, out, err = s.lookup(rq) }); e != nil {
-		err = e
-	}
-	if err != nil {
+	if err := s.do(r.Context(), func() (err error) { _, out, err = s.lookup(rq); return err }); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -102,7 +98,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rq request) {
 	}
 	var objs []runtime.Object
 	var rv int64
-	if err := s.do(r.Context(), func() { objs, rv = s.listObjects(rq.res, rq.ns, ls, fs) }); err != nil {
+	if err := s.do(r.Context(), func() error { objs, rv = s.listObjects(rq.res, rq.ns, ls, fs); return nil }); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -185,17 +181,14 @@ func scaleOf(obj api.Object, apiObj runtime.Object) (*autoscalingv1.Scale, error
 
 func (s *Server) getScale(w http.ResponseWriter, r *http.Request, rq request) {
 	var out runtime.Object
-	var err error
-	if e := s.do(r.Context(), func() {
-		var obj api.Object
-		var apiObj runtime.Object
-		if obj, apiObj, err = s.lookup(rq); err == nil {
-			out, err = scaleOf(obj, apiObj)
+	if err := s.do(r.Context(), func() error {
+		obj, apiObj, err := s.lookup(rq)
+		if err != nil {
+			return err
 		}
-	}); e != nil {
-		err = e
-	}
-	if err != nil {
+		out, err = scaleOf(obj, apiObj)
+		return err
+	}); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -207,26 +200,21 @@ func (s *Server) getScale(w http.ResponseWriter, r *http.Request, rq request) {
 // log is empty once the pod and container exist.
 func (s *Server) podLog(w http.ResponseWriter, r *http.Request, rq request) {
 	container := r.URL.Query().Get("container")
-	var err error
-	if e := s.do(r.Context(), func() {
+	if err := s.do(r.Context(), func() error {
 		p := s.store.Pod(rq.ns, rq.name)
 		if p == nil {
-			err = apierrors.NewNotFound(rq.res.groupResource(), rq.name)
-			return
+			return apierrors.NewNotFound(rq.res.groupResource(), rq.name)
 		}
 		if container == "" || p.Spec == nil {
-			return
+			return nil
 		}
 		for _, c := range append(append([]api.Container(nil), p.Spec.Containers...), p.Spec.InitContainers...) {
 			if c.Name == container {
-				return
+				return nil
 			}
 		}
-		err = apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, rq.name))
-	}); e != nil {
-		err = e
-	}
-	if err != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("container %s is not valid for pod %s", container, rq.name))
+	}); err != nil {
 		writeError(w, err)
 		return
 	}

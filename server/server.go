@@ -220,9 +220,11 @@ func (s *Server) afterSim() {
 	}
 }
 
-// do runs f on the simulation goroutine and waits for it. A panic in f is
-// returned as an error rather than taking the simulation down.
-func (s *Server) do(ctx context.Context, f func()) error {
+// do runs f on the simulation goroutine, waits for it and returns its
+// error, or the reason it did not run to the end (the server stopped, the
+// request was cancelled). A panic in f is returned as an error rather than
+// taking the simulation down.
+func (s *Server) do(ctx context.Context, f func() error) error {
 	done := make(chan error, 1)
 	wrapped := func() {
 		defer func() {
@@ -231,8 +233,7 @@ func (s *Server) do(ctx context.Context, f func()) error {
 			}
 			s.afterSim()
 		}()
-		f()
-		done <- nil
+		done <- f()
 	}
 	select {
 	case s.reqs <- wrapped:
@@ -252,11 +253,7 @@ func (s *Server) do(ctx context.Context, f func()) error {
 // Advance moves virtual time forward by d on the simulation goroutine (for
 // a paused server, Speed 0, and tests).
 func (s *Server) Advance(ctx context.Context, d time.Duration) error {
-	var err error
-	if e := s.do(ctx, func() { err = s.step(s.sess.Engine.Now().Add(d)) }); e != nil {
-		return e
-	}
-	return err
+	return s.do(ctx, func() error { return s.step(s.sess.Engine.Now().Add(d)) })
 }
 
 // Now is the current virtual time.

@@ -55,12 +55,13 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request, rq request) {
 	case "", "0":
 		// List and register in one step of the simulation goroutine, so
 		// that no change falls between them.
-		err := s.do(r.Context(), func() {
+		err := s.do(r.Context(), func() error {
 			objs, _ := s.listObjects(rq.res, rq.ns, ls, fs)
 			rv := hist.registerNow(wt)
 			for _, o := range objs {
 				initial = append(initial, watchEvent{evAdded, rv, newSnapshot(rq.res, o)})
 			}
+			return nil
 		})
 		if err != nil {
 			writeError(w, err)

@@ -107,6 +107,34 @@ func dryRun(r *http.Request) (bool, error) {
 	return len(vals) > 0, nil
 }
 
+// readWriteRequest reads what a write with a body starts from: the body
+// and the dryRun parameter.
+func readWriteRequest(w http.ResponseWriter, r *http.Request) (body []byte, dry bool, err error) {
+	if body, err = readBody(w, r); err != nil {
+		return nil, false, err
+	}
+	if dry, err = dryRun(r); err != nil {
+		return nil, false, err
+	}
+	return body, dry, nil
+}
+
+// commit runs a write on the simulation goroutine and, when it succeeded
+// and was not a dry run, logs it there, so that the log holds exactly the
+// writes that changed the store, in their order. obj and body are what the
+// log records of the request (see logWrite). It returns write's result.
+func (s *Server) commit(r *http.Request, rq request, dry bool, obj any, body []byte, write func() (runtime.Object, error)) (runtime.Object, error) {
+	var out runtime.Object
+	err := s.do(r.Context(), func() error {
+		var err error
+		if out, err = write(); err == nil && !dry {
+			s.logWrite(r, rq, obj, out, body)
+		}
+		return err
+	})
+	return out, err
+}
+
 // invalid is a 422 for an object that fails validation.
 func invalid(res *resource, name string, err error) error {
 	qualified := res.gvk.Kind
@@ -133,12 +161,7 @@ var errModified = fmt.Errorf("the object has been modified; please apply your ch
 // --- create ---
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request, rq request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	dry, err := dryRun(r)
+	body, dry, err := readWriteRequest(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -148,15 +171,9 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, rq request) {
 		writeError(w, err)
 		return
 	}
-	var out runtime.Object
-	if e := s.do(r.Context(), func() {
-		out, err = s.createObject(rq, obj, dry)
-		if err == nil && !dry {
-			s.logWrite(r, rq, obj, out, nil)
-		}
-	}); e != nil {
-		err = e
-	}
+	// The log gets the decoded object, not the body: createObject gives it
+	// its namespace.
+	out, err := s.commit(r, rq, dry, obj, nil, func() (runtime.Object, error) { return s.createObject(rq, obj, dry) })
 	s.respond(w, http.StatusCreated, out, err)
 }
 
@@ -235,12 +252,7 @@ func validateName(res *resource, name, generateName string) error {
 
 // update serves PUT and PATCH on an object or its status.
 func (s *Server) update(w http.ResponseWriter, r *http.Request, rq request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	dry, err := dryRun(r)
+	body, dry, err := readWriteRequest(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -278,31 +290,22 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, rq request) {
 		return
 	}
 	rq.put = r.Method == http.MethodPut
-	var out runtime.Object
-	if e := s.do(r.Context(), func() {
+	out, err := s.commit(r, rq, dry, logged, body, func() (runtime.Object, error) {
 		v := s.view()
-		cur, curAPI, lerr := s.lookup(rq)
-		if lerr != nil {
-			err = lerr
-			return
+		cur, curAPI, err := s.lookup(rq)
+		if err != nil {
+			return nil, err
 		}
 		shiftTimes(curAPI, v.off)
-		newObj, merr := mutate(curAPI.DeepCopyObject())
-		if merr != nil {
-			err = merr
-			return
+		newObj, err := mutate(curAPI.DeepCopyObject())
+		if err != nil {
+			return nil, err
 		}
 		if rq.sub == "status" {
-			out, err = s.updateStatus(rq, v, cur, newObj, dry)
-		} else {
-			out, err = s.updateObject(rq, v, cur, curAPI, newObj, dry)
+			return s.updateStatus(rq, v, cur, newObj, dry)
 		}
-		if err == nil && !dry {
-			s.logWrite(r, rq, logged, out, body)
-		}
-	}); e != nil {
-		err = e
-	}
+		return s.updateObject(rq, v, cur, curAPI, newObj, dry)
+	})
 	s.respond(w, http.StatusOK, out, err)
 }
 
@@ -538,63 +541,53 @@ func (s *Server) serverSideApply(w http.ResponseWriter, r *http.Request, rq requ
 		writeError(w, apierrors.NewInternalError(err))
 		return
 	}
-	var out runtime.Object
 	code := http.StatusOK
-	if e := s.do(r.Context(), func() {
+	out, err := s.commit(r, rq, dry, obj, body, func() (runtime.Object, error) {
 		v := s.view()
-		cur, curAPI, lerr := s.lookup(rq)
-		if apierrors.IsNotFound(lerr) {
+		cur, curAPI, err := s.lookup(rq)
+		if apierrors.IsNotFound(err) {
 			if m, merr := metaOf(obj); merr == nil && m.GetName() != rq.name {
-				err = apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), rq.name))
-				return
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), rq.name))
 			}
 			code = http.StatusCreated
-			out, err = s.createObject(rq, obj, dry)
+			out, err := s.createObject(rq, obj, dry)
 			if err == nil && !dry {
 				if m, merr := metaOf(out); merr == nil {
 					s.applied[string(m.GetUID())+"/"+manager] = applied
 				}
-				s.logWrite(r, rq, obj, out, body)
 			}
-			return
+			return out, err
 		}
-		if lerr != nil {
-			err = lerr
-			return
+		if err != nil {
+			return nil, err
 		}
 		shiftTimes(curAPI, v.off)
 		curJSON := mustJSON(curAPI)
 		key := cur.Meta().UID + "/" + manager
 		patch := applied
 		if prev := s.applied[key]; prev != nil {
-			meta, merr := strategicpatch.NewPatchMetaFromStruct(typed)
-			if merr != nil {
-				err = apierrors.NewInternalError(merr)
-				return
+			meta, err := strategicpatch.NewPatchMetaFromStruct(typed)
+			if err != nil {
+				return nil, apierrors.NewInternalError(err)
 			}
 			if patch, err = strategicpatch.CreateThreeWayMergePatch(prev, applied, curJSON, meta, true); err != nil {
-				err = invalid(rq.res, rq.name, err)
-				return
+				return nil, invalid(rq.res, rq.name, err)
 			}
 		}
-		merged, perr := strategicpatch.StrategicMergePatch(curJSON, patch, typed)
-		if perr != nil {
-			err = invalid(rq.res, rq.name, perr)
-			return
+		merged, err := strategicpatch.StrategicMergePatch(curJSON, patch, typed)
+		if err != nil {
+			return nil, invalid(rq.res, rq.name, err)
 		}
-		newObj, derr := decodeBytes(nil, "", merged, rq.res.gvk, true)
-		if derr != nil {
-			err = derr
-			return
+		newObj, err := decodeBytes(nil, "", merged, rq.res.gvk, true)
+		if err != nil {
+			return nil, err
 		}
-		out, err = s.updateObject(rq, v, cur, curAPI, newObj, dry)
+		out, err := s.updateObject(rq, v, cur, curAPI, newObj, dry)
 		if err == nil && !dry {
 			s.applied[key] = applied
-			s.logWrite(r, rq, obj, out, body)
 		}
-	}); e != nil {
-		err = e
-	}
+		return out, err
+	})
 	s.respond(w, code, out, err)
 }
 
@@ -683,12 +676,7 @@ func (s *Server) updateStatus(rq request, v view, cur api.Object, newObj runtime
 // --- scale ---
 
 func (s *Server) writeScale(w http.ResponseWriter, r *http.Request, rq request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	dry, err := dryRun(r)
+	body, dry, err := readWriteRequest(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -706,52 +694,45 @@ func (s *Server) writeScale(w http.ResponseWriter, r *http.Request, rq request) 
 		writeError(w, unsupportedMediaType(pt))
 		return
 	}
-	var out runtime.Object
-	if e := s.do(r.Context(), func() {
+	// A patch is logged as its body, which is JSON whenever it applies; a
+	// PUT also as the decoded Scale, for a body that is not JSON.
+	out, err := s.commit(r, rq, dry, put, body, func() (runtime.Object, error) {
 		v := s.view()
-		cur, curAPI, lerr := s.lookup(rq)
-		if lerr != nil {
-			err = lerr
-			return
+		cur, curAPI, err := s.lookup(rq)
+		if err != nil {
+			return nil, err
 		}
-		sc, serr := scaleOf(cur, curAPI)
-		if serr != nil {
-			err = serr
-			return
+		sc, err := scaleOf(cur, curAPI)
+		if err != nil {
+			return nil, err
 		}
 		shiftTimes(sc, v.off)
 		want := put
 		if want == nil {
-			patched, perr := patchJSON(pt, mustJSON(sc), body, &autoscalingv1.Scale{}, rq.res, rq.name)
-			if perr != nil {
-				err = perr
-				return
+			patched, err := patchJSON(pt, mustJSON(sc), body, &autoscalingv1.Scale{}, rq.res, rq.name)
+			if err != nil {
+				return nil, err
 			}
-			obj, derr := decodeBytes(nil, "", patched, scaleGVK, true)
-			if derr != nil {
-				err = derr
-				return
+			obj, err := decodeBytes(nil, "", patched, scaleGVK, true)
+			if err != nil {
+				return nil, err
 			}
 			want = obj.(*autoscalingv1.Scale)
 		}
 		cm := cur.Meta()
 		if rv := want.ResourceVersion; rv != "" && rv != strconv.FormatInt(cm.ResourceVersion, 10) {
-			err = conflict(rq.res, cm.Name, errModified)
-			return
+			return nil, conflict(rq.res, cm.Name, errModified)
 		}
 		if (want.Name != "" || put != nil) && want.Name != cm.Name {
-			err = apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", want.Name, cm.Name))
-			return
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", want.Name, cm.Name))
 		}
 		if want.Spec.Replicas < 0 {
-			err = invalid(&resource{gvk: scaleGVK}, cm.Name, fmt.Errorf("spec.replicas: Invalid value: %d: must be greater than or equal to 0", want.Spec.Replicas))
-			return
+			return nil, invalid(&resource{gvk: scaleGVK}, cm.Name, fmt.Errorf("spec.replicas: Invalid value: %d: must be greater than or equal to 0", want.Spec.Replicas))
 		}
 		if dry {
 			want.Status = sc.Status
 			shiftTimes(want, -v.off)
-			out = want
-			return
+			return want, nil
 		}
 		switch o := cur.(type) {
 		case *api.Deployment:
@@ -765,13 +746,8 @@ func (s *Server) writeScale(w http.ResponseWriter, r *http.Request, rq request) 
 				s.store.UpdateSpec(o)
 			}
 		}
-		out, err = scaleOf(cur, report.APIObject(cur, s.opts.Epoch))
-		if err == nil {
-			s.logWrite(r, rq, want, out, body)
-		}
-	}); e != nil {
-		err = e
-	}
+		return scaleOf(cur, report.APIObject(cur, s.opts.Epoch))
+	})
 	s.respond(w, http.StatusOK, out, err)
 }
 
@@ -845,15 +821,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, rq request) {
 		writeError(w, err)
 		return
 	}
-	var out runtime.Object
-	if e := s.do(r.Context(), func() {
-		out, err = s.deleteObject(rq, opts, dry)
-		if err == nil && !dry {
-			s.logWrite(r, rq, opts, nil, nil)
-		}
-	}); e != nil {
-		err = e
-	}
+	out, err := s.commit(r, rq, dry, opts, nil, func() (runtime.Object, error) { return s.deleteObject(rq, opts, dry) })
 	s.respond(w, http.StatusOK, out, err)
 }
 
@@ -943,28 +911,19 @@ func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request, rq req
 		writeError(w, err)
 		return
 	}
-	if e := s.do(r.Context(), func() {
+	_, err = s.commit(r, rq, dry, opts, nil, func() (runtime.Object, error) {
 		objs, _ := s.listObjects(rq.res, rq.ns, ls, fs)
 		for _, o := range objs {
 			m, _ := metaOf(o)
 			one := rq
 			one.ns, one.name = m.GetNamespace(), m.GetName()
-			if _, derr := s.deleteObject(one, opts, dry); derr != nil && !apierrors.IsNotFound(derr) {
-				err = derr
-				return
+			if _, err := s.deleteObject(one, opts, dry); err != nil && !apierrors.IsNotFound(err) {
+				return nil, err
 			}
 		}
-		if !dry {
-			s.logWrite(r, rq, opts, nil, nil)
-		}
-	}); e != nil {
-		err = e
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess})
+		return nil, nil
+	})
+	s.respond(w, http.StatusOK, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}, Status: metav1.StatusSuccess}, err)
 }
 
 // --- eviction ---
@@ -974,12 +933,7 @@ type evicter interface {
 }
 
 func (s *Server) evict(w http.ResponseWriter, r *http.Request, rq request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	dry, err := dryRun(r)
+	body, dry, err := readWriteRequest(w, r)
 	if err != nil {
 		writeError(w, err)
 		return
@@ -1023,27 +977,17 @@ func (s *Server) evict(w http.ResponseWriter, r *http.Request, rq request) {
 			dry = dry || d == "All"
 		}
 	}
-	if e := s.do(r.Context(), func() {
+	_, err = s.commit(r, rq, dry, nil, body, func() (runtime.Object, error) {
 		if s.store.Pod(rq.ns, rq.name) == nil {
-			err = apierrors.NewNotFound(rq.res.groupResource(), rq.name)
-			return
+			return nil, apierrors.NewNotFound(rq.res.groupResource(), rq.name)
 		}
 		if dry {
-			return
+			return nil, nil
 		}
-		err = s.evictPod(rq.ns, rq.name, grace)
-		if err == nil {
-			s.logWrite(r, rq, nil, nil, body)
-		}
-	}); e != nil {
-		err = e
-	}
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
-		Status: metav1.StatusSuccess, Code: http.StatusCreated})
+		return nil, s.evictPod(rq.ns, rq.name, grace)
+	})
+	s.respond(w, http.StatusCreated, &metav1.Status{TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status: metav1.StatusSuccess, Code: http.StatusCreated}, err)
 }
 
 // evictPod calls the store's eviction subresource (cluster.Store.Evict:
@@ -1085,7 +1029,9 @@ func (s *Server) logWrite(r *http.Request, rq request, obj any, out runtime.Obje
 	case len(body) > 0:
 		e.Body = mustJSON(string(body))
 	}
-	if out != nil {
+	// A delete's entry has no resourceVersion: the object it answers with is
+	// on its way out.
+	if out != nil && r.Method != http.MethodDelete {
 		if m, err := metaOf(out); err == nil {
 			e.RV = m.GetResourceVersion()
 		}

@@ -29,110 +29,183 @@ func b01(b bool) float64 {
 	return 0
 }
 
+// gauge is a gauge of one object read straight off it, with the object's
+// labels.
+type gauge[T any] struct {
+	name  string
+	value func(T) float64
+}
+
+// putGauges emits each of gauges for obj with the object's labels ls.
+func putGauges[T any](s *Sampler, o *owner, ls []Label, obj T, gauges []gauge[T]) {
+	for _, g := range gauges {
+		s.put(o, g.name, ls, g.value(obj))
+	}
+}
+
+var deploymentGauges = []gauge[*api.Deployment]{
+	{"kube_deployment_spec_replicas", func(d *api.Deployment) float64 { return float64(d.Replicas) }},
+	{"kube_deployment_spec_paused", func(d *api.Deployment) float64 { return b01(d.Paused) }},
+	{"kube_deployment_metadata_generation", func(d *api.Deployment) float64 { return float64(d.Generation) }},
+	{"kube_deployment_status_replicas", func(d *api.Deployment) float64 { return float64(d.Status.Replicas) }},
+	{"kube_deployment_status_replicas_ready", func(d *api.Deployment) float64 { return float64(d.Status.ReadyReplicas) }},
+	{"kube_deployment_status_replicas_available", func(d *api.Deployment) float64 { return float64(d.Status.AvailableReplicas) }},
+	{"kube_deployment_status_replicas_unavailable", func(d *api.Deployment) float64 { return float64(d.Status.UnavailableReplicas) }},
+	{"kube_deployment_status_replicas_updated", func(d *api.Deployment) float64 { return float64(d.Status.UpdatedReplicas) }},
+	{"kube_deployment_status_observed_generation", func(d *api.Deployment) float64 { return float64(d.Status.ObservedGeneration) }},
+}
+
 func (s *Sampler) deployment(t cluster.EventType, d *api.Deployment) {
-	o := s.objectOwner(s.deployments, t, &d.ObjectMeta)
-	if o == nil {
-		return
-	}
-	s.begin(o)
-	ls := []Label{{"deployment", d.Name}, {"namespace", d.Namespace}}
-	s.put(o, "kube_deployment_spec_replicas", ls, float64(d.Replicas))
-	s.put(o, "kube_deployment_spec_paused", ls, b01(d.Paused))
-	if d.StrategyType == "RollingUpdate" {
-		// kube-state-metrics resolves both against spec.replicas, surge rounded up.
-		if d.MaxUnavailable != nil {
-			if v, err := intstr.GetScaledValueFromIntOrPercent(d.MaxUnavailable, int(d.Replicas), false); err == nil {
-				s.put(o, "kube_deployment_spec_strategy_rollingupdate_max_unavailable", ls, float64(v))
+	s.objectSeries(s.deployments, t, &d.ObjectMeta, func(o *owner) {
+		ls := []Label{{"deployment", d.Name}, {"namespace", d.Namespace}}
+		putGauges(s, o, ls, d, deploymentGauges)
+		if d.StrategyType == "RollingUpdate" {
+			// kube-state-metrics resolves both against spec.replicas, surge rounded up.
+			if d.MaxUnavailable != nil {
+				if v, err := intstr.GetScaledValueFromIntOrPercent(d.MaxUnavailable, int(d.Replicas), false); err == nil {
+					s.put(o, "kube_deployment_spec_strategy_rollingupdate_max_unavailable", ls, float64(v))
+				}
+			}
+			if d.MaxSurge != nil {
+				if v, err := intstr.GetScaledValueFromIntOrPercent(d.MaxSurge, int(d.Replicas), true); err == nil {
+					s.put(o, "kube_deployment_spec_strategy_rollingupdate_max_surge", ls, float64(v))
+				}
 			}
 		}
-		if d.MaxSurge != nil {
-			if v, err := intstr.GetScaledValueFromIntOrPercent(d.MaxSurge, int(d.Replicas), true); err == nil {
-				s.put(o, "kube_deployment_spec_strategy_rollingupdate_max_surge", ls, float64(v))
+		for _, c := range d.Status.Conditions {
+			for _, cs := range conditionStatuses {
+				s.put(o, "kube_deployment_status_condition", []Label{{"condition", c.Type}, {"deployment", d.Name},
+					{"namespace", d.Namespace}, {"reason", c.Reason}, {"status", cs.label}}, b01(c.Status == cs.status))
 			}
 		}
-	}
-	s.put(o, "kube_deployment_metadata_generation", ls, float64(d.Generation))
-	st := &d.Status
-	s.put(o, "kube_deployment_status_replicas", ls, float64(st.Replicas))
-	s.put(o, "kube_deployment_status_replicas_ready", ls, float64(st.ReadyReplicas))
-	s.put(o, "kube_deployment_status_replicas_available", ls, float64(st.AvailableReplicas))
-	s.put(o, "kube_deployment_status_replicas_unavailable", ls, float64(st.UnavailableReplicas))
-	s.put(o, "kube_deployment_status_replicas_updated", ls, float64(st.UpdatedReplicas))
-	s.put(o, "kube_deployment_status_observed_generation", ls, float64(st.ObservedGeneration))
-	for _, c := range st.Conditions {
-		for _, cs := range conditionStatuses {
-			s.put(o, "kube_deployment_status_condition", []Label{{"condition", c.Type}, {"deployment", d.Name},
-				{"namespace", d.Namespace}, {"reason", c.Reason}, {"status", cs.label}}, b01(c.Status == cs.status))
-		}
-	}
-	s.finish(o)
+	})
+}
+
+var replicaSetGauges = []gauge[*api.ReplicaSet]{
+	{"kube_replicaset_spec_replicas", func(rs *api.ReplicaSet) float64 { return float64(rs.Replicas) }},
+	{"kube_replicaset_metadata_generation", func(rs *api.ReplicaSet) float64 { return float64(rs.Generation) }},
+	{"kube_replicaset_status_replicas", func(rs *api.ReplicaSet) float64 { return float64(rs.Status.Replicas) }},
+	{"kube_replicaset_status_ready_replicas", func(rs *api.ReplicaSet) float64 { return float64(rs.Status.ReadyReplicas) }},
+	{"kube_replicaset_status_fully_labeled_replicas", func(rs *api.ReplicaSet) float64 { return float64(rs.Status.FullyLabeledReplicas) }},
+	{"kube_replicaset_status_observed_generation", func(rs *api.ReplicaSet) float64 { return float64(rs.Status.ObservedGeneration) }},
 }
 
 func (s *Sampler) replicaSet(t cluster.EventType, rs *api.ReplicaSet) {
-	o := s.objectOwner(s.replicasets, t, &rs.ObjectMeta)
-	if o == nil {
-		return
-	}
-	s.begin(o)
-	ls := []Label{{"namespace", rs.Namespace}, {"replicaset", rs.Name}}
-	s.put(o, "kube_replicaset_spec_replicas", ls, float64(rs.Replicas))
-	s.put(o, "kube_replicaset_metadata_generation", ls, float64(rs.Generation))
-	st := &rs.Status
-	s.put(o, "kube_replicaset_status_replicas", ls, float64(st.Replicas))
-	s.put(o, "kube_replicaset_status_ready_replicas", ls, float64(st.ReadyReplicas))
-	s.put(o, "kube_replicaset_status_fully_labeled_replicas", ls, float64(st.FullyLabeledReplicas))
-	s.put(o, "kube_replicaset_status_observed_generation", ls, float64(st.ObservedGeneration))
-	if len(rs.OwnerRefs) == 0 {
-		s.put(o, "kube_replicaset_owner", []Label{{"namespace", rs.Namespace}, {"owner_is_controller", "<none>"},
-			{"owner_kind", "<none>"}, {"owner_name", "<none>"}, {"replicaset", rs.Name}}, 1)
-	}
-	for _, ref := range rs.OwnerRefs {
-		s.put(o, "kube_replicaset_owner", []Label{{"namespace", rs.Namespace},
-			{"owner_is_controller", strconv.FormatBool(ref.Controller)}, {"owner_kind", ref.Kind.String()},
-			{"owner_name", ref.Name}, {"replicaset", rs.Name}}, 1)
-	}
-	if rev, err := strconv.ParseInt(rs.Annotations["deployment.kubernetes.io/revision"], 10, 64); err == nil {
-		s.put(o, "kubesim_replicaset_revision", ls, float64(rev))
-	}
-	s.finish(o)
+	s.objectSeries(s.replicasets, t, &rs.ObjectMeta, func(o *owner) {
+		ls := []Label{{"namespace", rs.Namespace}, {"replicaset", rs.Name}}
+		putGauges(s, o, ls, rs, replicaSetGauges)
+		if len(rs.OwnerRefs) == 0 {
+			s.put(o, "kube_replicaset_owner", []Label{{"namespace", rs.Namespace}, {"owner_is_controller", "<none>"},
+				{"owner_kind", "<none>"}, {"owner_name", "<none>"}, {"replicaset", rs.Name}}, 1)
+		}
+		for _, ref := range rs.OwnerRefs {
+			s.put(o, "kube_replicaset_owner", []Label{{"namespace", rs.Namespace},
+				{"owner_is_controller", strconv.FormatBool(ref.Controller)}, {"owner_kind", ref.Kind.String()},
+				{"owner_name", ref.Name}, {"replicaset", rs.Name}}, 1)
+		}
+		if rev, err := strconv.ParseInt(rs.Annotations["deployment.kubernetes.io/revision"], 10, 64); err == nil {
+			s.put(o, "kubesim_replicaset_revision", ls, float64(rev))
+		}
+	})
+}
+
+var pdbGauges = []gauge[*api.PodDisruptionBudget]{
+	{"kube_poddisruptionbudget_status_current_healthy", func(p *api.PodDisruptionBudget) float64 { return float64(p.Status.CurrentHealthy) }},
+	{"kube_poddisruptionbudget_status_desired_healthy", func(p *api.PodDisruptionBudget) float64 { return float64(p.Status.DesiredHealthy) }},
+	{"kube_poddisruptionbudget_status_pod_disruptions_allowed", func(p *api.PodDisruptionBudget) float64 { return float64(p.Status.DisruptionsAllowed) }},
+	{"kube_poddisruptionbudget_status_expected_pods", func(p *api.PodDisruptionBudget) float64 { return float64(p.Status.ExpectedPods) }},
+	{"kube_poddisruptionbudget_status_observed_generation", func(p *api.PodDisruptionBudget) float64 { return float64(p.Status.ObservedGeneration) }},
 }
 
 func (s *Sampler) pdb(t cluster.EventType, p *api.PodDisruptionBudget) {
-	o := s.objectOwner(s.pdbs, t, &p.ObjectMeta)
-	if o == nil {
-		return
-	}
-	s.begin(o)
-	ls := []Label{{"namespace", p.Namespace}, {"poddisruptionbudget", p.Name}}
-	st := &p.Status
-	s.put(o, "kube_poddisruptionbudget_status_current_healthy", ls, float64(st.CurrentHealthy))
-	s.put(o, "kube_poddisruptionbudget_status_desired_healthy", ls, float64(st.DesiredHealthy))
-	s.put(o, "kube_poddisruptionbudget_status_pod_disruptions_allowed", ls, float64(st.DisruptionsAllowed))
-	s.put(o, "kube_poddisruptionbudget_status_expected_pods", ls, float64(st.ExpectedPods))
-	s.put(o, "kube_poddisruptionbudget_status_observed_generation", ls, float64(st.ObservedGeneration))
-	s.finish(o)
+	s.objectSeries(s.pdbs, t, &p.ObjectMeta, func(o *owner) {
+		putGauges(s, o, []Label{{"namespace", p.Namespace}, {"poddisruptionbudget", p.Name}}, p, pdbGauges)
+	})
+}
+
+var hpaGauges = []gauge[*autoscalingv2.HorizontalPodAutoscaler]{
+	{"kube_horizontalpodautoscaler_spec_min_replicas", func(h *autoscalingv2.HorizontalPodAutoscaler) float64 {
+		if h.Spec.MinReplicas == nil {
+			return 1 // the API's default
+		}
+		return float64(*h.Spec.MinReplicas)
+	}},
+	{"kube_horizontalpodautoscaler_spec_max_replicas", func(h *autoscalingv2.HorizontalPodAutoscaler) float64 { return float64(h.Spec.MaxReplicas) }},
+	{"kube_horizontalpodautoscaler_status_current_replicas", func(h *autoscalingv2.HorizontalPodAutoscaler) float64 { return float64(h.Status.CurrentReplicas) }},
+	{"kube_horizontalpodautoscaler_status_desired_replicas", func(h *autoscalingv2.HorizontalPodAutoscaler) float64 { return float64(h.Status.DesiredReplicas) }},
 }
 
 // hpa reads an autoscaling/v2 HorizontalPodAutoscaler kept as an Opaque
 // object: its spec, and its status when a controller fills it in.
 func (s *Sampler) hpa(t cluster.EventType, obj *api.Opaque) {
-	o := s.objectOwner(s.hpas, t, &obj.ObjectMeta)
-	if o == nil {
+	s.objectSeries(s.hpas, t, &obj.ObjectMeta, func(o *owner) {
+		if h, ok := obj.Source.(*autoscalingv2.HorizontalPodAutoscaler); ok && h != nil {
+			putGauges(s, o, []Label{{"horizontalpodautoscaler", obj.Name}, {"namespace", obj.Namespace}}, h, hpaGauges)
+		}
+	})
+}
+
+// ---- aggregates of pods and nodes ----
+
+// tally is a count behind a kubesim_ aggregate series (the pods in a phase,
+// the ready pods, their container restarts, the nodes by Ready status), kept
+// with the series: every change of the count is a change of the series.
+type tally struct {
+	n  int64
+	sr *series
+}
+
+// newTally returns the tally of the series name{labels}, present with 0
+// from now on.
+func (s *Sampler) newTally(name string, labels []Label) tally {
+	t := tally{sr: s.lookup(name, labels)}
+	t.sr.set(s.idx, 0)
+	return t
+}
+
+// add changes the count by d.
+func (s *Sampler) add(t *tally, d int64) {
+	t.n += d
+	t.sr.set(s.idx, float64(t.n))
+}
+
+// move counts one object in tallies[to] instead of tallies[from] (a pod's
+// phase, a node's Ready status); -1 stands for none: an object not counted
+// yet, or deleted.
+func (s *Sampler) move(tallies []tally, from, to int) {
+	if from == to {
 		return
 	}
-	s.begin(o)
-	if h, ok := obj.Source.(*autoscalingv2.HorizontalPodAutoscaler); ok && h != nil {
-		ls := []Label{{"horizontalpodautoscaler", obj.Name}, {"namespace", obj.Namespace}}
-		minReplicas := int32(1)
-		if h.Spec.MinReplicas != nil {
-			minReplicas = *h.Spec.MinReplicas
-		}
-		s.put(o, "kube_horizontalpodautoscaler_spec_min_replicas", ls, float64(minReplicas))
-		s.put(o, "kube_horizontalpodautoscaler_spec_max_replicas", ls, float64(h.Spec.MaxReplicas))
-		s.put(o, "kube_horizontalpodautoscaler_status_current_replicas", ls, float64(h.Status.CurrentReplicas))
-		s.put(o, "kube_horizontalpodautoscaler_status_desired_replicas", ls, float64(h.Status.DesiredReplicas))
+	if from >= 0 {
+		s.add(&tallies[from], -1)
 	}
-	s.finish(o)
+	if to >= 0 {
+		s.add(&tallies[to], 1)
+	}
+}
+
+// flag counts one object in t while it has a property (a ready pod, an
+// unschedulable node): was is whether it had it, is whether it has it now.
+func (s *Sampler) flag(t *tally, was, is bool) {
+	switch {
+	case is && !was:
+		s.add(t, 1)
+	case was && !is:
+		s.add(t, -1)
+	}
+}
+
+// limitedOwner returns the owner of a pod's or node's own series, or nil
+// once the run has seen more of them than limit: those families are then
+// left out of the output, so they are no longer fed.
+func limitedOwner(o *owner, seen, limit int) *owner {
+	if over(seen, limit) {
+		return nil
+	}
+	if o == nil {
+		o = &owner{}
+	}
+	return o
 }
 
 // ---- pods ----
@@ -165,14 +238,11 @@ type podState struct {
 	owner     *owner // per-pod series, while they are kept
 }
 
-// nsPods is the aggregate of one namespace's pods, with its series.
+// nsPods is the aggregate of one namespace's pods.
 type nsPods struct {
-	count    [len(phases)]int
-	ready    int
-	restarts int64
-	phaseSr  [len(phases)]*series
-	readySr  *series
-	restSr   *series
+	phases   [len(phases)]tally
+	ready    tally
+	restarts tally
 }
 
 func (s *Sampler) nsAgg(ns string) *nsPods {
@@ -180,13 +250,10 @@ func (s *Sampler) nsAgg(ns string) *nsPods {
 	if a == nil {
 		a = &nsPods{}
 		for i, ph := range phases {
-			a.phaseSr[i] = s.lookup("kubesim_pods", []Label{{"namespace", ns}, {"phase", string(ph)}})
-			a.phaseSr[i].set(s.idx, 0)
+			a.phases[i] = s.newTally("kubesim_pods", []Label{{"namespace", ns}, {"phase", string(ph)}})
 		}
-		a.readySr = s.lookup("kubesim_pods_ready", []Label{{"namespace", ns}})
-		a.readySr.set(s.idx, 0)
-		a.restSr = s.lookup("kubesim_container_restarts_total", []Label{{"namespace", ns}})
-		a.restSr.set(s.idx, 0)
+		a.ready = s.newTally("kubesim_pods_ready", []Label{{"namespace", ns}})
+		a.restarts = s.newTally("kubesim_container_restarts_total", []Label{{"namespace", ns}})
 		s.podNS[ns] = a
 	}
 	return a
@@ -200,12 +267,8 @@ func (s *Sampler) pod(t cluster.EventType, p *api.Pod) {
 	}
 	a := s.nsAgg(p.Namespace)
 	if t == cluster.Deleted {
-		a.count[st.phase]--
-		a.phaseSr[st.phase].set(s.idx, float64(a.count[st.phase]))
-		if st.ready {
-			a.ready--
-			a.readySr.set(s.idx, float64(a.ready))
-		}
+		s.move(a.phases[:], st.phase, -1)
+		s.flag(&a.ready, st.ready, false)
 		if st.owner != nil {
 			s.drop(st.owner)
 		}
@@ -221,37 +284,16 @@ func (s *Sampler) pod(t cluster.EventType, p *api.Pod) {
 		s.pods[k] = st
 		s.podsSeen++
 	}
-	if phase != st.phase {
-		if st.phase >= 0 {
-			a.count[st.phase]--
-			a.phaseSr[st.phase].set(s.idx, float64(a.count[st.phase]))
-		}
-		a.count[phase]++
-		a.phaseSr[phase].set(s.idx, float64(a.count[phase]))
-		st.phase = phase
-	}
-	if ready != st.ready {
-		if ready {
-			a.ready++
-		} else {
-			a.ready--
-		}
-		a.readySr.set(s.idx, float64(a.ready))
-		st.ready = ready
-	}
+	s.move(a.phases[:], st.phase, phase)
+	s.flag(&a.ready, st.ready, ready)
+	st.phase, st.ready = phase, ready
 	if restarts > st.restarts {
-		a.restarts += restarts - st.restarts
-		a.restSr.set(s.idx, float64(a.restarts))
+		s.add(&a.restarts, restarts-st.restarts)
 	}
 	st.restarts = restarts
-	if over(s.podsSeen, s.perPodLimit) {
-		st.owner = nil // the per-pod families are left out; stop feeding them
-		return
+	if st.owner = limitedOwner(st.owner, s.podsSeen, s.perPodLimit); st.owner != nil {
+		s.perPod(st.owner, p, phase)
 	}
-	if st.owner == nil {
-		st.owner = &owner{}
-	}
-	s.perPod(st.owner, p, phase)
 }
 
 // perPod emits kube_pod_status_phase, kube_pod_status_ready and
@@ -287,21 +329,17 @@ type nodeState struct {
 }
 
 type nodeAgg struct {
-	ready         [len(conditionStatuses)]int
-	unschedulable int
-	readySr       [len(conditionStatuses)]*series
-	unschedSr     *series
+	ready         [len(conditionStatuses)]tally
+	unschedulable tally
 }
 
 func (s *Sampler) nodeAggregate() *nodeAgg {
 	a := &s.nodeAgg
-	if a.unschedSr == nil {
+	if a.unschedulable.sr == nil {
 		for i, cs := range conditionStatuses {
-			a.readySr[i] = s.lookup("kubesim_nodes", []Label{{"ready", cs.label}})
-			a.readySr[i].set(s.idx, 0)
+			a.ready[i] = s.newTally("kubesim_nodes", []Label{{"ready", cs.label}})
 		}
-		a.unschedSr = s.lookup("kubesim_nodes_unschedulable", nil)
-		a.unschedSr.set(s.idx, 0)
+		a.unschedulable = s.newTally("kubesim_nodes_unschedulable", nil)
 	}
 	return a
 }
@@ -326,12 +364,8 @@ func (s *Sampler) node(t cluster.EventType, n *api.Node) {
 		if st == nil {
 			return
 		}
-		a.ready[st.ready]--
-		a.readySr[st.ready].set(s.idx, float64(a.ready[st.ready]))
-		if st.unschedulable {
-			a.unschedulable--
-			a.unschedSr.set(s.idx, float64(a.unschedulable))
-		}
+		s.move(a.ready[:], st.ready, -1)
+		s.flag(&a.unschedulable, st.unschedulable, false)
 		if st.owner != nil {
 			s.drop(st.owner)
 		}
@@ -344,32 +378,17 @@ func (s *Sampler) node(t cluster.EventType, n *api.Node) {
 		s.nodes[n.Name] = st
 		s.nodesSeen++
 	}
-	if ready != st.ready {
-		if st.ready >= 0 {
-			a.ready[st.ready]--
-			a.readySr[st.ready].set(s.idx, float64(a.ready[st.ready]))
-		}
-		a.ready[ready]++
-		a.readySr[ready].set(s.idx, float64(a.ready[ready]))
-		st.ready = ready
+	s.move(a.ready[:], st.ready, ready)
+	s.flag(&a.unschedulable, st.unschedulable, n.Unschedulable)
+	st.ready, st.unschedulable = ready, n.Unschedulable
+	if st.owner = limitedOwner(st.owner, s.nodesSeen, s.perNodeLimit); st.owner != nil {
+		s.perNode(st.owner, n)
 	}
-	if n.Unschedulable != st.unschedulable {
-		if n.Unschedulable {
-			a.unschedulable++
-		} else {
-			a.unschedulable--
-		}
-		a.unschedSr.set(s.idx, float64(a.unschedulable))
-		st.unschedulable = n.Unschedulable
-	}
-	if over(s.nodesSeen, s.perNodeLimit) {
-		st.owner = nil
-		return
-	}
-	if st.owner == nil {
-		st.owner = &owner{}
-	}
-	o := st.owner
+}
+
+// perNode emits kube_node_status_condition, kube_node_spec_unschedulable
+// and kube_node_spec_taint for one node.
+func (s *Sampler) perNode(o *owner, n *api.Node) {
 	s.begin(o)
 	for _, c := range n.Conditions {
 		for _, cs := range conditionStatuses {

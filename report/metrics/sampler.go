@@ -266,9 +266,11 @@ func (s *Sampler) collectSources() {
 	}
 }
 
-// objectOwner returns the owner of one object's series in m, or removes it
-// when the object was deleted (and returns nil).
-func (s *Sampler) objectOwner(m map[objKey]*owner, t cluster.EventType, meta *api.ObjectMeta) *owner {
+// objectSeries updates the series of one object whose owners m keeps
+// (deployments, replica sets, budgets, autoscalers): emit puts the ones it
+// has now, and those it had before and not now end. A deleted object's
+// series all end.
+func (s *Sampler) objectSeries(m map[objKey]*owner, t cluster.EventType, meta *api.ObjectMeta, emit func(o *owner)) {
 	k := objKey{meta.Namespace, meta.Name}
 	o := m[k]
 	if t == cluster.Deleted {
@@ -276,13 +278,15 @@ func (s *Sampler) objectOwner(m map[objKey]*owner, t cluster.EventType, meta *ap
 			s.drop(o)
 			delete(m, k)
 		}
-		return nil
+		return
 	}
 	if o == nil {
 		o = &owner{}
 		m[k] = o
 	}
-	return o
+	s.begin(o)
+	emit(o)
+	s.finish(o)
 }
 
 // ---- series storage ----
