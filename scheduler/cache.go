@@ -24,21 +24,22 @@ type cache struct {
 	pods  map[string]*podState // by framework.PodKey
 	// slab hands out NodeInfos from contiguous chunks, so that the nodes a
 	// cycle scans, added in order, are neighbours in memory.
-	slab []framework.NodeInfo
+	slab framework.NodeInfoSlab
 	// podSlab and freePods recycle podStates, so that assuming a pod
 	// allocates nothing in the steady state.
 	podSlab  []podState
 	freePods []*podState
-	podPtrs  []*api.Pod
+	// journal logs the NodeInfos that change, for the plugins that keep
+	// per-node data across cycles (framework.Journal).
+	journal *framework.Journal
 }
-
-// nodePodsChunk is the room for pods a node's NodeInfo starts with.
-const nodePodsChunk = 16
 
 type nodeEntry struct {
 	info   *framework.NodeInfo
 	zone   string
 	inTree bool
+	// pos is the node's position in list, valid while the list is.
+	pos int
 }
 
 type podState struct {
@@ -52,7 +53,8 @@ type podState struct {
 }
 
 func newCache() *cache {
-	return &cache{nodes: map[string]*nodeEntry{}, pods: map[string]*podState{}, tree: nodeTree{zoneNodes: map[string][]string{}}}
+	return &cache{nodes: map[string]*nodeEntry{}, pods: map[string]*podState{}, tree: nodeTree{zoneNodes: map[string][]string{}},
+		journal: framework.NewJournal()}
 }
 
 // copyNode is the scheduler's snapshot of a node: later writes to the live
@@ -68,18 +70,8 @@ func copyNode(n *api.Node) *api.Node {
 func (c *cache) entry(name string) *nodeEntry {
 	e := c.nodes[name]
 	if e == nil {
-		if len(c.slab) == 0 {
-			c.slab = make([]framework.NodeInfo, 256)
-		}
-		e = &nodeEntry{info: &c.slab[0]}
-		c.slab = c.slab[1:]
-		// Room for the first pods from a shared chunk (capped, so a node
-		// that outgrows it reallocates on its own).
-		if len(c.podPtrs) < nodePodsChunk {
-			c.podPtrs = make([]*api.Pod, 256*nodePodsChunk)
-		}
-		e.info.Pods = c.podPtrs[:0:nodePodsChunk]
-		c.podPtrs = c.podPtrs[nodePodsChunk:]
+		e = &nodeEntry{info: c.slab.New()}
+		c.journal.Track(e.info)
 		c.nodes[name] = e
 	}
 	return e
@@ -131,10 +123,13 @@ func (c *cache) nodeList() []*framework.NodeInfo {
 	if c.dirty {
 		names := c.tree.list()
 		c.list = c.list[:0]
-		for _, n := range names {
-			c.list = append(c.list, c.nodes[n].info)
+		for i, n := range names {
+			e := c.nodes[n]
+			e.pos = i
+			c.list = append(c.list, e.info)
 		}
 		c.dirty = false
+		c.journal.SetList(c.list)
 	}
 	return c.list
 }
@@ -146,6 +141,15 @@ func (c *cache) placedNodeInfo(name string) *framework.NodeInfo {
 		return e.info
 	}
 	return nil
+}
+
+// listPosition returns the position of a node in the node list last
+// built, or -1.
+func (c *cache) listPosition(name string) int {
+	if e := c.nodes[name]; e != nil && e.inTree && !c.dirty && e.pos < len(c.list) && c.list[e.pos] == e.info {
+		return e.pos
+	}
+	return -1
 }
 
 func (c *cache) nodeInfo(name string) *framework.NodeInfo {

@@ -172,7 +172,7 @@ type decisionRecord struct {
 	topScores             []framework.PluginScore // ntop × plugins, weighted
 
 	// diag is kept when some node was rejected (or nothing fit).
-	diag       *framework.Diagnosis
+	diag       *keptDiagnosis
 	postFilter *Preemption
 	// nominatedAfter is status.nominatedNodeName after a failed attempt.
 	nominatedAfter string
@@ -195,7 +195,16 @@ type recordStore struct {
 	all   []*decisionRecord
 	slab  []decisionRecord
 	arena []framework.PluginScore
-	top   topScratch
+	// Slab and arenas for the diagnoses records keep (keepDiagnosis), and
+	// the table of the node list's names they refer to.
+	diags        []keptDiagnosis
+	pos          []int32
+	runs         []statusRun
+	names        []string
+	statuses     []*framework.Status
+	table        []string
+	tableVersion uint64
+	top          topScratch
 	// byKey indexes all by "namespace/name", the latest record winning;
 	// rebuilt lazily when all has grown.
 	byKey  map[string]*decisionRecord
@@ -233,11 +242,7 @@ func (r *recordStore) fill(d *decisionRecord, res *scheduleResult, start int, sc
 	d.nominatedTried, d.nominatedPassed = res.nominatedNode, res.nominatedFeasible
 	if res.diagnosis.NodeToStatus != nil && (res.status != nil || res.diagnosis.NodeToStatus.Len() > 0 ||
 		res.diagnosis.PreFilterMsg != "" || res.diagnosis.NodeToStatus.AbsentNodesStatus().Reasons() != nil) {
-		diag := res.diagnosis
-		d.diag = &diag
-		if sc.statuses == res.diagnosis.NodeToStatus {
-			sc.statuses = nil
-		}
+		d.diag = r.keepDiagnosis(&res.diagnosis, sc.list, sc.listVersion)
 	}
 	if pf := res.postFilter; pf != nil {
 		p := &Preemption{Code: pf.Code().String(), Message: pf.Message()}
@@ -267,6 +272,105 @@ func (r *recordStore) fill(d *decisionRecord, res *scheduleResult, start int, sc
 	r.arena = r.arena[len(r.arena):]
 }
 
+// keepDiagnosis copies a cycle's diagnosis for its record, compactly: the
+// rejected nodes as positions in a table of the node list's names (shared
+// by the records of one list) and the statuses as runs (nodes rejected for
+// the same reasons mostly share one status), both cut from arenas, so that
+// keeping a diagnosis allocates nothing of its own in the steady state and
+// leaves little for the garbage collector to scan. Statuses that do not
+// know their positions are copied as they are. Explain rebuilds the
+// diagnosis (keptDiagnosis.diagnosis).
+func (r *recordStore) keepDiagnosis(diag *framework.Diagnosis, list []*framework.NodeInfo, version uint64) *keptDiagnosis {
+	if len(r.diags) == 0 {
+		r.diags = make([]keptDiagnosis, 64)
+	}
+	k := &r.diags[0]
+	r.diags = r.diags[1:]
+	k.diag = *diag
+	m := diag.NodeToStatus
+	k.diag.NodeToStatus = nil
+	k.absent = m.AbsentNodesStatus()
+	n := m.Len()
+	if n == 0 {
+		return k
+	}
+	if r.tableVersion != version || len(r.table) != len(list) {
+		r.table = make([]string, len(list))
+		for i, ni := range list {
+			r.table[i] = ni.Name()
+		}
+		r.tableVersion = version
+	}
+	if cap(r.pos)-len(r.pos) < n {
+		r.pos = make([]int32, 0, max(16384, n))
+	}
+	if pos, statuses, ok := m.Positions(list); ok {
+		p0, r0 := len(r.pos), len(r.runs)
+		r.pos = append(r.pos, pos...)
+		for i := 0; i < len(statuses); {
+			s, j := statuses[i], i+1
+			for j < len(statuses) && statuses[j] == s {
+				j++
+			}
+			if len(r.runs) == cap(r.runs) { // a new chunk; this record's runs move along
+				runs := make([]statusRun, len(r.runs)-r0, max(1024, 2*(len(r.runs)-r0)))
+				copy(runs, r.runs[r0:])
+				r.runs, r0 = runs, 0
+			}
+			r.runs = append(r.runs, statusRun{int32(j - i), s})
+			i = j
+		}
+		k.table, k.pos, k.runs = r.table, r.pos[p0:len(r.pos):len(r.pos)], r.runs[r0:len(r.runs):len(r.runs)]
+		return k
+	}
+	if cap(r.names)-len(r.names) < n {
+		r.names = make([]string, 0, max(4096, n))
+		r.statuses = make([]*framework.Status, 0, max(4096, n))
+	}
+	k.m = new(framework.NodeToStatus)
+	r.names, r.statuses = m.AppendFrozen(k.m, r.names, r.statuses)
+	return k
+}
+
+// keptDiagnosis is a record's diagnosis: the Diagnosis without its node
+// statuses, which are either compact (table, pos and runs) or a frozen
+// copy (m).
+type keptDiagnosis struct {
+	diag   framework.Diagnosis
+	absent *framework.Status
+	table  []string
+	pos    []int32
+	runs   []statusRun
+	m      *framework.NodeToStatus
+}
+
+// statusRun is n consecutive rejected nodes with one status.
+type statusRun struct {
+	n int32
+	s *framework.Status
+}
+
+// diagnosis rebuilds the Diagnosis with its node statuses.
+func (k *keptDiagnosis) diagnosis() *framework.Diagnosis {
+	d := k.diag
+	switch {
+	case k.m != nil:
+		d.NodeToStatus = k.m
+	default:
+		m := framework.NewDefaultNodeToStatus()
+		i := 0
+		for _, run := range k.runs {
+			for range run.n {
+				m.Set(k.table[k.pos[i]], run.s)
+				i++
+			}
+		}
+		m.SetAbsentNodesStatus(k.absent)
+		d.NodeToStatus = m
+	}
+	return &d
+}
+
 // decision builds the exported Decision.
 func (d *decisionRecord) decision() *Decision {
 	out := &Decision{Pod: d.pod.Key(), UID: d.pod.UID, Profile: d.fw.ProfileName(), Attempt: d.attempt, At: d.at,
@@ -277,8 +381,9 @@ func (d *decisionRecord) decision() *Decision {
 		out.NominatedNode = &NominatedNodeCheck{Node: d.nominatedTried, Passed: d.nominatedPassed}
 	}
 	if d.diag != nil {
-		out.PreFilterMessage = d.diag.PreFilterMsg
-		out.Filtered, out.NodeStatuses = filterDetails(d.diag, d.numAll)
+		diag := d.diag.diagnosis()
+		out.PreFilterMessage = diag.PreFilterMsg
+		out.Filtered, out.NodeStatuses = filterDetails(diag, d.numAll)
 	}
 	if d.ntop > 0 {
 		np := len(d.topScores) / d.ntop // 0 without score plugins: every node scored 1

@@ -17,6 +17,12 @@ type nominator struct {
 	store  *cluster.Store
 	byNode map[string][]*api.Pod // lookups only; each list in nomination order
 	nodeOf map[string]string     // by framework.PodKey; lookups only
+	// nodes are the keys of byNode, in the order they got their first
+	// nomination, for the scheduler's walk over them.
+	nodes []string
+	// changed, if set, is told of a node that got its first nomination or
+	// lost its last.
+	changed func(node string)
 }
 
 var _ framework.PodNominator = (*nominator)(nil)
@@ -38,6 +44,10 @@ func (n *nominator) add(p *api.Pod, node string) {
 		return
 	}
 	n.nodeOf[framework.PodKey(p)] = node
+	if len(n.byNode[node]) == 0 {
+		n.nodes = append(n.nodes, node)
+		defer n.notify(node)
+	}
 	n.byNode[node] = append(n.byNode[node], p)
 }
 
@@ -55,10 +65,25 @@ func (n *nominator) delete(p *api.Pod) {
 	list := slices.DeleteFunc(n.byNode[node], func(q *api.Pod) bool { return framework.PodKey(q) == k })
 	if len(list) == 0 {
 		delete(n.byNode, node)
+		n.nodes = slices.DeleteFunc(n.nodes, func(x string) bool { return x == node })
+		n.notify(node)
 		return
 	}
 	n.byNode[node] = list
 }
+
+func (n *nominator) notify(node string) {
+	if n.changed != nil {
+		n.changed(node)
+	}
+}
+
+// hasNominated reports whether pods are nominated to node.
+func (n *nominator) hasNominated(node string) bool { return len(n.byNode[node]) > 0 }
+
+// nominatedNodes returns the nodes with nominated pods, in the order they
+// got their first. The slice is shared: do not modify it.
+func (n *nominator) nominatedNodes() []string { return n.nodes }
 
 // nominatedNode returns the node p is nominated to in memory, or "".
 func (n *nominator) nominatedNode(p *api.Pod) string { return n.nodeOf[framework.PodKey(p)] }

@@ -95,6 +95,11 @@ type schedulingQueue struct {
 	backoffTimer   sim.Timer
 	backoffTimerAt sim.Time // -1 when no timer is armed
 	flushArmed     bool
+
+	// slab hands out queuedPods from chunks, so that adding a pod does not
+	// allocate on its own. They are not recycled: the scheduler may hold
+	// one after the queue is done with it.
+	slab []queuedPod
 }
 
 func newSchedulingQueue(eng *sim.Engine, cfg *Config) *schedulingQueue {
@@ -153,7 +158,12 @@ func (q *schedulingQueue) has(p *api.Pod) bool {
 
 // add queues a new pod in activeQ (scheduling_queue.go Add).
 func (q *schedulingQueue) add(p *api.Pod) {
-	qp := &queuedPod{pod: p, key: framework.PodKey(p), fw: q.frameworkFor(p)}
+	if len(q.slab) == 0 {
+		q.slab = make([]queuedPod, 256)
+	}
+	qp := &q.slab[0]
+	q.slab = q.slab[1:]
+	qp.pod, qp.key, qp.fw = p, framework.PodKey(p), q.frameworkFor(p)
 	q.stamp(qp)
 	q.pods[qp.key] = qp
 	q.pushActive(qp)

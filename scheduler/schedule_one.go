@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -64,6 +65,12 @@ type scratch struct {
 	filters  framework.FilterRunner
 	single   [1]*framework.NodeInfo
 	ones     []int64
+	// nominated marks the nodes with nominated pods by position.
+	nominated []bool
+	// list is the cycle's node list and its version, which the positions
+	// in its diagnosis refer to.
+	list        []*framework.NodeInfo
+	listVersion uint64
 }
 
 func (s *Scheduler) getState() *framework.CycleState {
@@ -198,6 +205,7 @@ func (s *Scheduler) schedulingAlgorithm(fw *framework.Framework, state *framewor
 // schedulePod finds the node for pod (schedule_one.go schedulePod).
 func (s *Scheduler) schedulePod(fw *framework.Framework, state *framework.CycleState, pod *api.Pod, res *scheduleResult) error {
 	nodes := s.cache.nodeList()
+	s.scratch.list, s.scratch.listVersion = nodes, s.cache.journal.ListVersion()
 	res.numAllNodes = len(nodes)
 	if len(nodes) == 0 {
 		return ErrNoNodesAvailable
@@ -250,12 +258,16 @@ func (s *Scheduler) findNodesThatFitPod(fw *framework.Framework, state *framewor
 		res.nominatedNode = nnn
 		if ni := s.cache.placedNodeInfo(nnn); ni != nil {
 			s.scratch.single[0] = ni
-			feasible, err := s.findNodesThatPassFilters(fw, state, pod, diag, s.scratch.single[:], nil)
+			feasible, err := s.findNodesThatPassFilters(fw, state, pod, diag, s.scratch.single[:], nil, s.cache.listPosition(nnn), "")
 			if err == nil && len(feasible) != 0 {
 				res.nominatedFeasible = true
 				return feasible, nil
 			}
 		}
+	}
+	pos0, listed := wholeList, ""
+	if diag.NodeToStatus.Len() > 0 {
+		listed = res.nominatedNode // rejected above: the scan replaces its status
 	}
 	nodes := allNodes
 	if !preRes.AllNodes() {
@@ -267,8 +279,9 @@ func (s *Scheduler) findNodesThatFitPod(fw *framework.Framework, state *framewor
 		}
 		diag.NodeToStatus.SetAbsentNodesStatus(framework.NewStatus(framework.UnschedulableAndUnresolvable,
 			fmt.Sprintf("node(s) didn't satisfy plugin(s) %v", diag.UnschedulablePlugins)))
+		pos0 = -1
 	}
-	feasible, err := s.findNodesThatPassFilters(fw, state, pod, diag, nodes, &res.toFind)
+	feasible, err := s.findNodesThatPassFilters(fw, state, pod, diag, nodes, &res.toFind, pos0, listed)
 	processed := len(feasible) + diag.NodeToStatus.Len()
 	s.nextStartNodeIndex = (s.nextStartNodeIndex + processed) % len(allNodes)
 	return feasible, err
@@ -281,8 +294,13 @@ func (s *Scheduler) findNodesThatFitPod(fw *framework.Framework, state *framewor
 // fills the feasible list in completion order; here the nodes are visited
 // one after another, so the list is in scan order. The list is scratch,
 // valid until the next cycle.
+//
+// pos0 says where the nodes are in the node list, for the statuses
+// (framework.NodeToStatus.Add): wholeList when nodes is the list, else the
+// position of a single node, or -1. listed names a node whose status is
+// already recorded (the nominated node), to be replaced.
 func (s *Scheduler) findNodesThatPassFilters(fw *framework.Framework, state *framework.CycleState, pod *api.Pod,
-	diag *framework.Diagnosis, nodes []*framework.NodeInfo, toFindOut *int) ([]*framework.NodeInfo, error) {
+	diag *framework.Diagnosis, nodes []*framework.NodeInfo, toFindOut *int, pos0 int, listed string) ([]*framework.NodeInfo, error) {
 	n := len(nodes)
 	toFind := int(numFeasibleNodesToFind(fw.PercentageOfNodesToScore(), s.cfg.PercentageOfNodesToScore, int32(n)))
 	if !fw.HasScorePlugins() {
@@ -306,16 +324,21 @@ func (s *Scheduler) findNodesThatPassFilters(fw *framework.Framework, state *fra
 		s.scratch.feasible = feasible
 		return feasible, nil
 	}
-	withNominated := !s.nominator.empty()
+	// Nodes with nominated pods go through RunFilterPluginsWithNominatedPods;
+	// the others (the same verdict, as nothing is added for them) through
+	// the runner. Which are which is marked by position in nodes.
+	marked := s.markNominated(nodes)
 	s.scratch.filters = fw.FilterRunner(state, s.scratch.filters)
 	filters := &s.scratch.filters
+	lastPlugin := ""
 	for i := 0; i < n && len(feasible) < toFind; i++ {
+		at := idx
 		ni := nodes[idx]
 		if idx++; idx == n {
 			idx = 0
 		}
 		var st *framework.Status
-		if withNominated {
+		if marked != nil && marked[at] {
 			st = fw.RunFilterPluginsWithNominatedPods(state, pod, ni)
 		} else {
 			st = filters.Run(state, pod, ni)
@@ -327,12 +350,89 @@ func (s *Scheduler) findNodesThatPassFilters(fw *framework.Framework, state *fra
 			s.scratch.feasible = feasible
 			return feasible, st.AsError()
 		default:
-			diag.NodeToStatus.Set(ni.Name(), st)
-			diag.AddPluginStatus(st)
+			if p := st.Plugin(); p != lastPlugin { // AddPluginStatus, once per plugin in a row
+				diag.AddPluginStatus(st)
+				lastPlugin = p
+			}
+			if listed != "" && ni.Name() == listed {
+				diag.NodeToStatus.Set(listed, st)
+			} else {
+				p := pos0
+				if pos0 == wholeList {
+					p = at
+				}
+				diag.NodeToStatus.Add(ni, p, st)
+			}
 		}
 	}
 	s.scratch.feasible = feasible // keep the grown buffer
 	return feasible, nil
+}
+
+// wholeList is findNodesThatPassFilters' pos0 for the whole node list.
+const wholeList = -2
+
+// markNominated returns, by position in nodes, whether a node has
+// nominated pods; nil when no node has. For the node list the marks are
+// kept across cycles, set as nominations come and go (nominatedChanged)
+// and rebuilt when the list is; for a part of it (a single node, or the
+// nodes PreFilter kept) they are found by name.
+func (s *Scheduler) markNominated(nodes []*framework.NodeInfo) []bool {
+	names := s.nominator.nominatedNodes()
+	if len(names) == 0 {
+		return nil
+	}
+	all := s.cache.nodeList()
+	if len(nodes) == len(all) && &nodes[0] == &all[0] {
+		m := &s.nomMarks
+		if v := s.cache.journal.ListVersion(); !m.ok || m.version != v || len(m.marks) != len(all) {
+			m.marks = grow(m.marks, len(all))
+			clear(m.marks)
+			for _, name := range names {
+				if p := s.cache.listPosition(name); p >= 0 {
+					m.marks[p] = true
+				}
+			}
+			m.ok, m.version = true, v
+		}
+		return m.marks
+	}
+	marked := grow(s.scratch.nominated, len(nodes))
+	s.scratch.nominated = marked
+	clear(marked)
+	for _, name := range names {
+		for i, ni := range nodes {
+			if ni.Name() == name {
+				marked[i] = true
+				break
+			}
+		}
+	}
+	return marked
+}
+
+// nominatedChanged keeps the marks of markNominated up to date when node
+// got its first nomination or lost its last.
+func (s *Scheduler) nominatedChanged(node string) {
+	m := &s.nomMarks
+	if !m.ok {
+		return
+	}
+	p := s.cache.listPosition(node)
+	if s.cache.dirty || m.version != s.cache.journal.ListVersion() || p >= len(m.marks) {
+		m.ok = false
+		return
+	}
+	if p >= 0 {
+		m.marks[p] = s.nominator.hasNominated(node)
+	}
+}
+
+// nominatedMarks are markNominated's marks over the node list of version.
+type nominatedMarks struct {
+	marks   []bool
+	version uint64
+	ok      bool
 }
 
 // numFeasibleNodesToFind is schedule_one.go numFeasibleNodesToFind: every
@@ -595,7 +695,7 @@ func (s *Scheduler) bindingCycle(qp *queuedPod) {
 	pod := qp.pod
 	// schedule_one.go finishBinding
 	s.store.Record(pod, cluster.Normal, reasonScheduled,
-		"Successfully assigned "+pod.Namespace+"/"+pod.Name+" to "+host, fw.ProfileName(), "")
+		s.messages.concat("Successfully assigned ", pod.Namespace, "/", pod.Name, " to ", host), fw.ProfileName(), "")
 	fw.RunPostBindPlugins(state, assumed, host)
 	s.putState(state)
 }
@@ -706,6 +806,33 @@ func (s *Scheduler) reportFailure(fw *framework.Framework, pod *api.Pod, status 
 	if changed {
 		s.store.Update(pod)
 	}
+}
+
+// stringArena builds strings in a shared buffer, so that the Scheduled
+// event's message, one per pod, costs no allocation of its own: a string
+// made here is a view of bytes that are never written again (the buffer
+// only grows past them, and a full one is left to its strings).
+type stringArena struct{ buf []byte }
+
+const stringArenaChunk = 64 << 10
+
+// concat returns the parts joined.
+func (a *stringArena) concat(parts ...string) string {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return ""
+	}
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(stringArenaChunk, n))
+	}
+	start := len(a.buf)
+	for _, p := range parts {
+		a.buf = append(a.buf, p...)
+	}
+	return unsafe.String(&a.buf[start], n)
 }
 
 // truncateMessage is schedule_one.go truncateMessage.

@@ -179,7 +179,9 @@ type Scheduler struct {
 	scheduleOneFn, cycleDoneFn, bindNextFn func()
 
 	scratch  scratch
+	nomMarks nominatedMarks
 	records  recordStore
+	messages stringArena
 	attempts AttemptCounts
 }
 
@@ -212,6 +214,7 @@ func NewScheduler(store *cluster.Store, cfg Config) (*Scheduler, error) {
 	}
 	s.frameworks = fws
 	s.scheduleOneFn, s.cycleDoneFn, s.bindNextFn = s.scheduleOne, s.cycleDone, s.bindNext
+	s.nominator.changed = s.nominatedChanged
 	s.queue = newSchedulingQueue(s.eng, &s.cfg)
 	s.queue.frameworkFor = func(p *api.Pod) *framework.Framework { return s.profiles[p.Spec.SchedulerName] }
 	s.queue.frameworks = s.frameworks
@@ -232,6 +235,7 @@ func (h handle) NodeInfos() []*framework.NodeInfo            { return h.c.nodeLi
 func (h handle) Store() *cluster.Store                       { return h.store }
 func (h handle) GetNodeInfo(name string) *framework.NodeInfo { return h.c.placedNodeInfo(name) }
 func (h handle) livePod(p *api.Pod) *api.Pod                 { return h.c.livePod(p) }
+func (h handle) NodeJournal() *framework.Journal             { return h.c.journal }
 
 // Pending returns the pods waiting in each queue, as the
 // scheduler_pending_pods{queue} gauge (pods being scheduled or bound are in

@@ -3,6 +3,7 @@ package framework
 import (
 	"errors"
 	"slices"
+	"sync/atomic"
 )
 
 // ErrNotFound is returned by CycleState.Read for a key nobody wrote.
@@ -35,6 +36,18 @@ type CycleState struct {
 	// Plugins whose PreFilter/PreScore returned Skip, in the order they did;
 	// a handful at most, so a slice beats a set.
 	skipFilter, skipScore []string
+	// skipEpoch identifies skipFilter's contents: it changes with them,
+	// and a clone keeps it (the framework's runner cache compares it).
+	skipEpoch uint64
+}
+
+// skipEpochs hands out skipEpoch values, unique in the process.
+var skipEpochs atomic.Uint64
+
+// skipFiltered records that plugin's Filter is skipped this cycle.
+func (c *CycleState) skipFiltered(plugin string) {
+	c.skipFilter = append(c.skipFilter, plugin)
+	c.skipEpoch = skipEpochs.Add(1)
 }
 
 // NewCycleState returns an empty state.
@@ -79,7 +92,7 @@ func (c *CycleState) Clone() *CycleState {
 		return nil
 	}
 	out := &CycleState{keys: slices.Clone(c.keys), vals: make([]StateData, len(c.vals)),
-		skipFilter: slices.Clone(c.skipFilter), skipScore: slices.Clone(c.skipScore)}
+		skipFilter: slices.Clone(c.skipFilter), skipScore: slices.Clone(c.skipScore), skipEpoch: c.skipEpoch}
 	for i, v := range c.vals {
 		out.vals[i] = v.Clone()
 	}
@@ -91,6 +104,7 @@ func (c *CycleState) Reset() {
 	clear(c.vals) // drop the references for the garbage collector
 	c.keys, c.vals = c.keys[:0], c.vals[:0]
 	c.skipFilter, c.skipScore = c.skipFilter[:0], c.skipScore[:0]
+	c.skipEpoch = 0 // no skips: the same as a new state's
 }
 
 // SkipFilter reports whether plugin's Filter is skipped this cycle.

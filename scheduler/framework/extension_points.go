@@ -109,6 +109,12 @@ type FrameworkHandle interface {
 	RunPreFilterExtensionAddPod(state *CycleState, podToSchedule, podToAdd *api.Pod, nodeInfo *NodeInfo) *Status
 	RunPreFilterExtensionRemovePod(state *CycleState, podToSchedule, podToRemove *api.Pod, nodeInfo *NodeInfo) *Status
 	RunFilterPluginsWithNominatedPods(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status
+	// RunFilterPlugins runs the filters on the node as it is (see
+	// Framework.RunFilterPlugins).
+	RunFilterPlugins(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status
+	// PreFilterExtensionsActive reports whether the PreFilter extensions
+	// may change state: without, a what-if evaluation may use state itself.
+	PreFilterExtensionsActive(state *CycleState) bool
 }
 
 // DecodeArgs decodes a plugin's arguments from the JSON form a

@@ -59,6 +59,24 @@ func NewStatus(code Code, reasons ...string) *Status {
 	return &Status{code: code, reasons: reasons}
 }
 
+// skipStatus is the Skip status SkipStatus hands out.
+var skipStatus = &Status{code: Skip}
+
+// NewRejection returns a status with code and reasons whose plugin is
+// already set: a Filter plugin may return one such status every time it
+// rejects a node for the same reasons, without allocating, as the
+// framework only sets the plugin of a Filter status, which it then finds
+// set. Nobody may modify it.
+func NewRejection(plugin string, code Code, reasons ...string) *Status {
+	return &Status{code: code, reasons: reasons, plugin: plugin}
+}
+
+// SkipStatus returns a shared Skip status without reasons, for PreFilter
+// and PreScore plugins to return without allocating: the framework never
+// changes a Skip status (it only notes the plugin as skipped). Callers
+// must not modify it.
+func SkipStatus() *Status { return skipStatus }
+
 // AsStatus wraps err in an Error status; nil stays nil (Success).
 func AsStatus(err error) *Status {
 	if err == nil {
@@ -253,6 +271,14 @@ type ScorePlugin interface {
 	// ScoreExtensions returns the normalisation step, or nil when the raw
 	// scores already lie in [MinNodeScore, MaxNodeScore].
 	ScoreExtensions() ScoreExtensions
+}
+
+// BatchScorer is an optional part of a ScorePlugin: ScoreNodes sets
+// scores[j].Score to what Score would return for nodes[j], for every j,
+// or returns the status Score would fail with first, in one call instead of
+// one per node. The framework uses it when a plugin has it.
+type BatchScorer interface {
+	ScoreNodes(state *CycleState, pod *api.Pod, nodes []*NodeInfo, scores NodeScoreList) *Status
 }
 
 // ScoreExtensions normalises one plugin's scores over all feasible nodes, in

@@ -196,6 +196,7 @@ func lowerFirst(s string) string {
 type scorePlugin struct {
 	ScorePlugin
 	weight int64
+	batch  BatchScorer // the plugin's, if it has one
 }
 
 // Framework runs one profile's plugins (pkg/scheduler/framework/runtime
@@ -220,6 +221,13 @@ type Framework struct {
 	events     []pluginEvent
 	enabled    [numPoints][]string
 	nominator  PodNominator
+
+	// nominatedInfo is addGENominatedPods' copy of a node.
+	nominatedInfo NodeInfo
+	// runner runs the Filter plugins not in runnerSkips (filterRunnerFor).
+	runner      FilterRunner
+	runnerEpoch uint64
+	runnerOK    bool
 
 	// Scratch reused by RunScorePlugins across cycles.
 	scoreScratch struct {
@@ -316,7 +324,9 @@ func NewFramework(r Registry, p Profile, h Handle) (*Framework, error) {
 		return nil, fmt.Errorf("profile %q: score plugins: %w", p.SchedulerName, err)
 	}
 	for _, n := range f.enabled[pScore] {
-		f.score = append(f.score, scorePlugin{plugins[n].(ScorePlugin), weights[n]})
+		sp := scorePlugin{ScorePlugin: plugins[n].(ScorePlugin), weight: weights[n]}
+		sp.batch, _ = sp.ScorePlugin.(BatchScorer)
+		f.score = append(f.score, sp)
 	}
 	for _, n := range f.enabled[pReserve] {
 		f.reserve = append(f.reserve, plugins[n].(ReservePlugin))
@@ -526,7 +536,7 @@ func (f *Framework) RunPreFilterPlugins(state *CycleState, pod *api.Pod, nodes [
 	for _, pl := range f.preFilter {
 		r, s := pl.PreFilter(state, pod, nodes)
 		if s.IsSkip() {
-			state.skipFilter = append(state.skipFilter, pl.Name())
+			state.skipFiltered(pl.Name())
 			continue
 		}
 		if !s.IsSuccess() {
@@ -555,15 +565,20 @@ func (f *Framework) RunPreFilterPlugins(state *CycleState, pod *api.Pod, nodes [
 	return result, rejected, withNodes
 }
 
+// PreFilterExtensionsActive reports whether some PreFilter plugin with
+// extensions was not skipped this cycle: only then do
+// RunPreFilterExtensionAddPod and RunPreFilterExtensionRemovePod change the
+// state, so that a what-if evaluation needs a copy of it.
+func (f *Framework) PreFilterExtensionsActive(state *CycleState) bool {
+	return len(f.filterRunnerFor(state).exts) > 0
+}
+
 // RunPreFilterExtensionAddPod tells every PreFilter plugin with extensions
 // (and not skipped) that podToAdd is on nodeInfo now (framework.go
 // RunPreFilterExtensionAddPod).
 func (f *Framework) RunPreFilterExtensionAddPod(state *CycleState, podToSchedule, podToAdd *api.Pod, nodeInfo *NodeInfo) *Status {
-	for _, pl := range f.preFilter {
+	for _, pl := range f.filterRunnerFor(state).exts {
 		ext := pl.PreFilterExtensions()
-		if ext == nil || state.SkipFilter(pl.Name()) {
-			continue
-		}
 		if s := ext.AddPod(state, podToSchedule, podToAdd, nodeInfo); !s.IsSuccess() {
 			return AsStatus(fmt.Errorf("running AddPod on PreFilter plugin %q: %w", pl.Name(), s.AsError()))
 		}
@@ -574,11 +589,8 @@ func (f *Framework) RunPreFilterExtensionAddPod(state *CycleState, podToSchedule
 // RunPreFilterExtensionRemovePod is RunPreFilterExtensionAddPod for a pod
 // taken off nodeInfo (framework.go RunPreFilterExtensionRemovePod).
 func (f *Framework) RunPreFilterExtensionRemovePod(state *CycleState, podToSchedule, podToRemove *api.Pod, nodeInfo *NodeInfo) *Status {
-	for _, pl := range f.preFilter {
+	for _, pl := range f.filterRunnerFor(state).exts {
 		ext := pl.PreFilterExtensions()
-		if ext == nil || state.SkipFilter(pl.Name()) {
-			continue
-		}
 		if s := ext.RemovePod(state, podToSchedule, podToRemove, nodeInfo); !s.IsSuccess() {
 			return AsStatus(fmt.Errorf("running RemovePod on PreFilter plugin %q: %w", pl.Name(), s.AsError()))
 		}
@@ -591,31 +603,41 @@ func (f *Framework) RunPreFilterExtensionRemovePod(state *CycleState, podToSched
 // Unschedulable and UnschedulableAndUnresolvable becomes an Error
 // (framework.go RunFilterPlugins).
 func (f *Framework) RunFilterPlugins(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status {
-	skip := len(state.skipFilter) > 0
-	for _, pl := range f.filter {
-		if skip && state.SkipFilter(pl.Name()) {
-			continue
-		}
-		if s := pl.Filter(state, pod, nodeInfo); s != nil && s.code != Success {
-			return filterStatus(pl, s)
-		}
+	return f.filterRunnerFor(state).Run(state, pod, nodeInfo)
+}
+
+// filterRunnerFor returns a runner of the Filter plugins state does not
+// skip, rebuilt only when the skips differ from the last ones asked for.
+func (f *Framework) filterRunnerFor(state *CycleState) *FilterRunner {
+	if !f.runnerOK || f.runnerEpoch != state.skipEpoch {
+		f.runner = f.FilterRunner(state, f.runner)
+		f.runnerEpoch = state.skipEpoch
+		f.runnerOK = true
 	}
-	return nil
+	return &f.runner
 }
 
 // FilterRunner runs one cycle's Filter plugins on node after node: the
-// plugins PreFilter did not skip, resolved once per cycle (RunFilterPlugins
-// looks the skips up per node). It returns what RunFilterPlugins would.
+// plugins PreFilter did not skip, resolved once per cycle. It returns what
+// RunFilterPlugins would.
 type FilterRunner struct {
 	plugins []FilterPlugin
+	// exts are the PreFilter plugins with extensions PreFilter did not
+	// skip, in order (RunPreFilterExtensionAddPod and RemovePod).
+	exts []PreFilterPlugin
 }
 
 // FilterRunner returns a runner for this cycle's state, reusing r's memory.
 func (f *Framework) FilterRunner(state *CycleState, r FilterRunner) FilterRunner {
-	r.plugins = r.plugins[:0]
+	r.plugins, r.exts = r.plugins[:0], r.exts[:0]
 	for _, pl := range f.filter {
 		if !state.SkipFilter(pl.Name()) {
 			r.plugins = append(r.plugins, pl)
+		}
+	}
+	for _, pl := range f.preFilter {
+		if pl.PreFilterExtensions() != nil && !state.SkipFilter(pl.Name()) {
+			r.exts = append(r.exts, pl)
 		}
 	}
 	return r
@@ -638,7 +660,9 @@ func filterStatus(pl FilterPlugin, s *Status) *Status {
 	if !s.IsRejected() {
 		s = AsStatus(fmt.Errorf("running %q filter plugin: %w", pl.Name(), s.AsError()))
 	}
-	s.SetPlugin(pl.Name())
+	if s.plugin != pl.Name() { // a shared status comes with its plugin set
+		s.SetPlugin(pl.Name())
+	}
 	return s
 }
 
@@ -672,6 +696,9 @@ func (f *Framework) RunFilterPluginsWithNominatedPods(state *CycleState, pod *ap
 
 // addGENominatedPods adds the nominated pods of equal or greater priority
 // to copies of the state and the NodeInfo (framework.go addGENominatedPods).
+// The NodeInfo copy is the framework's scratch, valid until the next call;
+// the state is copied only when a PreFilter extension may change it
+// (PreFilterExtensionsActive), since Filter only reads it.
 func (f *Framework) addGENominatedPods(pod *api.Pod, state *CycleState, nodeInfo *NodeInfo) (bool, *CycleState, *NodeInfo, error) {
 	if f.nominator == nil || nodeInfo.Node() == nil {
 		return false, state, nodeInfo, nil
@@ -680,10 +707,24 @@ func (f *Framework) addGENominatedPods(pod *api.Pod, state *CycleState, nodeInfo
 	if len(nominated) == 0 {
 		return false, state, nodeInfo, nil
 	}
-	infoOut := nodeInfo.Clone()
-	stateOut := state.Clone()
-	added := false
 	prio := PodPriority(pod)
+	found := false
+	for _, np := range nominated {
+		if PodPriority(np) >= prio && PodKey(np) != PodKey(pod) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false, state, nodeInfo, nil
+	}
+	infoOut := &f.nominatedInfo
+	nodeInfo.CloneInto(infoOut)
+	stateOut := state
+	if f.PreFilterExtensionsActive(state) {
+		stateOut = state.Clone()
+	}
+	added := false
 	for _, np := range nominated {
 		if PodPriority(np) < prio || PodKey(np) == PodKey(pod) {
 			continue
@@ -791,6 +832,28 @@ func (f *Framework) RunScorePluginsTotals(state *CycleState, pod *api.Pod, nodes
 		scores := grow(sc.lists[i], len(nodes))
 		sc.lists[i] = scores
 		ext := pl.ScoreExtensions()
+		if b := pl.batch; b != nil {
+			if st := b.ScoreNodes(state, pod, nodes, scores); st != nil && st.code != Success {
+				return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
+			}
+			if ext != nil {
+				for j, ni := range nodes {
+					scores[j].Name = ni.Name() // names are for NormalizeScore
+				}
+				if st := ext.NormalizeScore(state, pod, scores); !st.IsSuccess() {
+					return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
+				}
+			}
+			w := pl.weight
+			for j := range scores {
+				s := scores[j].Score
+				if s > MaxNodeScore || s < MinNodeScore {
+					return nil, invalidScore(pl.Name(), s)
+				}
+				totals[j] += s * w
+			}
+			continue
+		}
 		if ext == nil {
 			// Scores are final as returned: check and add them in one pass.
 			for j, ni := range nodes {

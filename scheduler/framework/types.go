@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kubesim/kubesim/api"
 )
 
@@ -14,29 +16,88 @@ import (
 // (pkg/scheduler/framework/types.go NodeInfo): the node as last seen, the
 // pods placed on it (assumed ones included) and the sums of their requests.
 type NodeInfo struct {
-	// The fields Filter and Score read for every node come first, so that
-	// a node's hot data shares one or two cache lines; alloc and name are
-	// copies of the node's, made by SetNode, so that those reads need not
-	// follow the node pointer.
+	// The fields Filter and Score read for every node come first, laid out
+	// so that a node's hot data fills the first three cache lines of the
+	// struct (whose size is a multiple of 64 bytes, so that in a slab, as
+	// the cache makes them, each NodeInfo starts a line): alloc and
+	// Requested (NodeResourcesFit's Filter); generation, unschedulable,
+	// taints and Pods (the other filters, and the memos' validity); the
+	// memoized scores. alloc, unschedulable and taints are copies of the
+	// node's, made by SetNode, so that those reads need not follow the
+	// node pointer.
 	alloc api.Resources
 	// Requested is the sum of the pods' actual requests (Pods field unused).
 	Requested api.Resources
+	// generation changes with every change to the node or its pods.
+	generation    int64
+	unschedulable bool
+	taints        []corev1.Taint
+	// Pods on the node in the order added; RemovePod moves the last pod into
+	// the hole, as upstream's removeFromSlice does.
+	Pods []*api.Pod
+	// memos keep scores plugins computed here (MemoizedScore).
+	memos [ScoreMemoSlots]scoreMemo
 	// NonZeroRequested is the sum with the scheduler's defaults (100m CPU,
 	// 200Mi memory) for containers that request none; only MilliCPU and
 	// MemoryBytes are kept, as upstream's update does.
 	NonZeroRequested api.Resources
-	// Pods on the node in the order added; RemovePod moves the last pod into
-	// the hole, as upstream's removeFromSlice does.
-	Pods []*api.Pod
-	name string
-	node *api.Node
+	name             string
+	node             *api.Node
+	// journal, when set, logs every change (the scheduler cache's nodes).
+	journal *Journal
+	// meta holds the spec and PodPriority of each pod of Pods, in step
+	// with it, so that preemption finds lower-priority pods and RemovePod
+	// subtracts requests without reading the pods (specs are shared by a
+	// template's pods).
+	meta []podMeta
 	// PodsWithAffinity are the pods with pod affinity or anti-affinity
 	// terms; PodsWithRequiredAntiAffinity those with required anti-affinity
 	// (types.go NodeInfo), so InterPodAffinity need not scan every pod.
 	PodsWithAffinity             []*api.Pod
 	PodsWithRequiredAntiAffinity []*api.Pod
-	// generation changes with every change to the node or its pods.
-	generation int64
+	_                            [nodeInfoPad]byte
+}
+
+// nodeInfoPad rounds NodeInfo up to 384 bytes (TestNodeInfoLayout).
+const nodeInfoPad = 56
+
+// ScoreMemoSlots is how many scores a NodeInfo keeps for plugins.
+const ScoreMemoSlots = 2
+
+// MemoKey identifies the owner of a memoized score: a plugin instance
+// makes one (NewMemoKey) and passes it with every score it keeps.
+type MemoKey struct{ _ byte }
+
+// NewMemoKey returns a new, unique key.
+func NewMemoKey() *MemoKey { return new(MemoKey) }
+
+// scoreMemo is a score owner computed for a pod spec at a generation.
+type scoreMemo struct {
+	owner *MemoKey
+	spec  *api.PodSpec
+	gen   int64
+	score int64
+}
+
+// MemoizedScore returns the score owner kept in slot for pods of spec,
+// if the NodeInfo has not changed since (its Generation is the same). A
+// plugin whose score of a node depends on nothing but the pod's spec and
+// the NodeInfo (its node and its pods) may keep it here: scheduling the
+// pods of one template, most nodes are scored again unchanged. Another
+// owner using the same slot only makes the memo miss.
+func (n *NodeInfo) MemoizedScore(slot int, owner *MemoKey, spec *api.PodSpec) (int64, bool) {
+	m := &n.memos[slot]
+	if m.owner == owner && m.spec == spec && m.gen == n.generation && spec != nil {
+		return m.score, true
+	}
+	return 0, false
+}
+
+// MemoizeScore keeps score in slot (see MemoizedScore).
+func (n *NodeInfo) MemoizeScore(slot int, owner *MemoKey, spec *api.PodSpec, score int64) {
+	if spec != nil {
+		n.memos[slot] = scoreMemo{owner, spec, n.generation, score}
+	}
 }
 
 // generations hands out NodeInfo generations (types.go nextGeneration):
@@ -49,17 +110,26 @@ var generations atomic.Int64
 // (SetNode, AddPod, RemovePod, ReplacePod); a Clone keeps it.
 func (n *NodeInfo) Generation() int64 { return n.generation }
 
-func (n *NodeInfo) touch() { n.generation = generations.Add(1) }
+func (n *NodeInfo) touch() {
+	n.generation = generations.Add(1)
+	if n.journal != nil {
+		n.journal.record(n)
+	}
+}
 
 // HasPodAffinityTerms reports pod affinity or anti-affinity of any kind.
-func HasPodAffinityTerms(p *api.Pod) bool {
-	a := p.Spec.Affinity
+func HasPodAffinityTerms(p *api.Pod) bool { return specHasPodAffinityTerms(p.Spec) }
+
+// HasRequiredAntiAffinity reports required pod anti-affinity terms.
+func HasRequiredAntiAffinity(p *api.Pod) bool { return specHasRequiredAntiAffinity(p.Spec) }
+
+func specHasPodAffinityTerms(spec *api.PodSpec) bool {
+	a := spec.Affinity
 	return a != nil && (a.PodAffinity != nil || a.PodAntiAffinity != nil)
 }
 
-// HasRequiredAntiAffinity reports required pod anti-affinity terms.
-func HasRequiredAntiAffinity(p *api.Pod) bool {
-	a := p.Spec.Affinity
+func specHasRequiredAntiAffinity(spec *api.PodSpec) bool {
+	a := spec.Affinity
 	return a != nil && a.PodAntiAffinity != nil && len(a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution) > 0
 }
 
@@ -87,11 +157,18 @@ func (n *NodeInfo) SetNode(node *api.Node) {
 	n.touch()
 	n.node = node
 	if node == nil {
-		n.name, n.alloc = "", api.Resources{}
+		n.name, n.alloc, n.unschedulable, n.taints = "", api.Resources{}, false, nil
 		return
 	}
-	n.name, n.alloc = node.Name, node.Allocatable
+	n.name, n.alloc, n.unschedulable, n.taints = node.Name, node.Allocatable, node.Unschedulable, node.Taints
 }
+
+// Unschedulable is the node's spec.unschedulable; false without a node.
+func (n *NodeInfo) Unschedulable() bool { return n.unschedulable }
+
+// Taints are the node's taints; none without a node. Callers must not
+// modify them.
+func (n *NodeInfo) Taints() []corev1.Taint { return n.taints }
 
 // RemoveNode forgets the node, keeping the pods' accounting (upstream keeps a
 // NodeInfo whose node is gone until its pods are gone too).
@@ -113,46 +190,64 @@ func PodKey(p *api.Pod) string {
 }
 
 // AddPod adds a pod and its requests.
-func (n *NodeInfo) AddPod(p *api.Pod) {
+func (n *NodeInfo) AddPod(p *api.Pod) { n.AddPodWithSpec(p, p.Spec) }
+
+// AddPodWithSpec is AddPod for a pod whose spec (p.Spec) the caller holds
+// already, from PodSpecs: it does not read the pod.
+func (n *NodeInfo) AddPodWithSpec(p *api.Pod, spec *api.PodSpec) {
 	n.Pods = append(n.Pods, p)
-	if p.Spec != nil && HasPodAffinityTerms(p) {
+	var prio int32
+	if spec != nil {
+		prio = spec.Priority
+	}
+	n.meta = append(n.meta, podMeta{spec, prio})
+	if spec != nil && specHasPodAffinityTerms(spec) {
 		n.PodsWithAffinity = append(n.PodsWithAffinity, p)
-		if HasRequiredAntiAffinity(p) {
+		if specHasRequiredAntiAffinity(spec) {
 			n.PodsWithRequiredAntiAffinity = append(n.PodsWithRequiredAntiAffinity, p)
 		}
 	}
-	n.update(p, 1)
-}
-
-// removeFromSlice removes the pod with key k, moving the last one into its
-// place (types.go removeFromSlice).
-func removeFromSlice(pods []*api.Pod, k string) []*api.Pod {
-	for i, q := range pods {
-		if PodKey(q) == k {
-			last := len(pods) - 1
-			pods[i] = pods[last]
-			pods[last] = nil
-			return pods[:last]
-		}
-	}
-	return pods
+	n.update(spec, 1)
 }
 
 // RemovePod removes the pod with p's key and subtracts its requests
-// (types.go NodeInfo.RemovePod).
+// (types.go NodeInfo.RemovePod). A NodeInfo holds one pod per key, so p
+// itself, when held, is found by its pointer without reading the others.
 func (n *NodeInfo) RemovePod(p *api.Pod) error {
-	k := PodKey(p)
-	for _, q := range n.Pods {
-		if PodKey(q) != k {
-			continue
+	i := slices.Index(n.Pods, p)
+	if i < 0 {
+		k := PodKey(p)
+		i = slices.IndexFunc(n.Pods, func(q *api.Pod) bool { return PodKey(q) == k })
+		if i < 0 {
+			return fmt.Errorf("framework: no pod %s on node %q", p.Key(), n.Name())
 		}
-		n.Pods = removeFromSlice(n.Pods, k)
-		n.PodsWithAffinity = removeFromSlice(n.PodsWithAffinity, k)
-		n.PodsWithRequiredAntiAffinity = removeFromSlice(n.PodsWithRequiredAntiAffinity, k)
-		n.update(q, -1)
-		return nil
 	}
-	return fmt.Errorf("framework: no pod %s on node %q", p.Key(), n.Name())
+	q, spec := n.Pods[i], n.meta[i].spec
+	last := len(n.Pods) - 1
+	n.Pods[i] = n.Pods[last]
+	n.Pods[last] = nil
+	n.Pods = n.Pods[:last]
+	n.meta[i] = n.meta[last]
+	n.meta[last] = podMeta{}
+	n.meta = n.meta[:last]
+	if len(n.PodsWithAffinity) > 0 {
+		n.PodsWithAffinity = removePod(n.PodsWithAffinity, q)
+		n.PodsWithRequiredAntiAffinity = removePod(n.PodsWithRequiredAntiAffinity, q)
+	}
+	n.update(spec, -1)
+	return nil
+}
+
+// removePod is removeFromSlice for the pod q held in Pods, found by its
+// pointer (the lists hold the same pointers as Pods).
+func removePod(pods []*api.Pod, q *api.Pod) []*api.Pod {
+	if i := slices.Index(pods, q); i >= 0 {
+		last := len(pods) - 1
+		pods[i] = pods[last]
+		pods[last] = nil
+		return pods[:last]
+	}
+	return pods
 }
 
 // ReplacePod swaps the stored copy of a pod for another with the same key
@@ -163,6 +258,7 @@ func (n *NodeInfo) ReplacePod(p *api.Pod) bool {
 	for i, q := range n.Pods {
 		if PodKey(q) == k {
 			n.Pods[i] = p
+			n.meta[i] = podMeta{p.Spec, PodPriority(p)}
 			replaceIn(n.PodsWithAffinity, k, p)
 			replaceIn(n.PodsWithRequiredAntiAffinity, k, p)
 			n.touch()
@@ -180,12 +276,12 @@ func replaceIn(list []*api.Pod, k string, p *api.Pod) {
 	}
 }
 
-func (n *NodeInfo) update(p *api.Pod, sign int64) {
+func (n *NodeInfo) update(spec *api.PodSpec, sign int64) {
 	n.touch()
-	if p.Spec == nil {
+	if spec == nil {
 		return
 	}
-	r, nz := p.Spec.Requests, p.Spec.NonZeroRequests
+	r, nz := spec.Requests, spec.NonZeroRequests
 	n.Requested.MilliCPU += sign * r.MilliCPU
 	n.Requested.MemoryBytes += sign * r.MemoryBytes
 	n.Requested.EphemeralStorageBytes += sign * r.EphemeralStorageBytes
@@ -193,23 +289,98 @@ func (n *NodeInfo) update(p *api.Pod, sign int64) {
 	n.NonZeroRequested.MemoryBytes += sign * nz.MemoryBytes
 }
 
-// Clone copies the NodeInfo; the pods themselves are shared.
+// podMeta is what a NodeInfo keeps of each pod besides the pointer.
+type podMeta struct {
+	spec *api.PodSpec
+	prio int32
+}
+
+// PodPriority returns PodPriority(Pods[i]) without reading the pod.
+func (n *NodeInfo) PodPriority(i int) int32 { return n.meta[i].prio }
+
+// PodSpec returns Pods[i].Spec without reading the pod.
+func (n *NodeInfo) PodSpec(i int) *api.PodSpec { return n.meta[i].spec }
+
+// NodeInfoSlab hands out NodeInfos from contiguous chunks, so that the
+// nodes a cycle scans, made in order, are neighbours in memory; each comes
+// with room for its first pods cut from shared chunks, so that a node's
+// first pods do not allocate on their own.
+type NodeInfoSlab struct {
+	infos []NodeInfo
+	pods  []*api.Pod
+	meta  []podMeta
+}
+
+// slabPods is the room for pods a NodeInfo from a slab starts with.
+const slabPods = 16
+
+// New returns an empty NodeInfo.
+func (s *NodeInfoSlab) New() *NodeInfo {
+	if len(s.infos) == 0 {
+		s.infos = make([]NodeInfo, 256)
+	}
+	if len(s.pods) < slabPods {
+		s.pods = make([]*api.Pod, 256*slabPods)
+		s.meta = make([]podMeta, 256*slabPods)
+	}
+	ni := &s.infos[0]
+	s.infos = s.infos[1:]
+	// Capped, so that a node outgrowing its room reallocates on its own.
+	ni.Pods, ni.meta = s.pods[:0:slabPods], s.meta[:0:slabPods]
+	s.pods, s.meta = s.pods[slabPods:], s.meta[slabPods:]
+	return ni
+}
+
+// Clone copies the NodeInfo; the pods themselves are shared. The copy is
+// not logged in a Journal.
 func (n *NodeInfo) Clone() *NodeInfo {
 	c := *n
+	c.journal = nil
+	c.meta = slices.Clone(n.meta)
 	c.Pods = slices.Clone(n.Pods)
 	c.PodsWithAffinity = slices.Clone(n.PodsWithAffinity)
 	c.PodsWithRequiredAntiAffinity = slices.Clone(n.PodsWithRequiredAntiAffinity)
 	return &c
 }
 
+// CloneInto makes dst a copy of n, as Clone does, reusing the room dst's
+// pod lists have: for scratch copies (preemption's what-if evaluation)
+// that are dropped before the next one is made.
+func (n *NodeInfo) CloneInto(dst *NodeInfo) {
+	pods, meta := dst.Pods[:0], dst.meta[:0]
+	aff, anti := dst.PodsWithAffinity[:0], dst.PodsWithRequiredAntiAffinity[:0]
+	*dst = *n
+	dst.journal = nil
+	dst.Pods = append(pods, n.Pods...)
+	dst.meta = append(meta, n.meta...)
+	dst.PodsWithAffinity = append(aff, n.PodsWithAffinity...)
+	dst.PodsWithRequiredAntiAffinity = append(anti, n.PodsWithRequiredAntiAffinity...)
+}
+
 // NodeToStatus holds the status of every node a cycle rejected, in the order
 // they were rejected, and one status for every node not listed
 // (types.go NodeToStatus).
+//
+// The index by name is built only when a lookup needs it (Set, Get,
+// NodesForStatusCode): the scheduler adds the nodes its filters reject
+// with Add, which needs none. Entries added with Add also know their
+// NodeInfo and position in the scanned node list, so that
+// NodesForStatusCode over that list needs no lookups by name.
 type NodeToStatus struct {
 	names    []string
 	statuses []*Status
-	index    map[string]int
-	absent   *Status // nil: defaultAbsent
+	// infos and pos are each entry's NodeInfo and position in the node
+	// list (nil, -1 when not known), while every entry so far has them
+	// (positioned); afterwards they are not kept.
+	infos      []*NodeInfo
+	pos        []int32
+	positioned bool
+	// index covers the first indexed entries.
+	index   map[string]int
+	indexed int
+	absent  *Status // nil: defaultAbsent
+	// sel is listedForCode's scratch.
+	sel []int32
 }
 
 // defaultAbsent is the status of nodes not listed in a fresh NodeToStatus.
@@ -219,36 +390,83 @@ var defaultAbsent = NewStatus(UnschedulableAndUnresolvable)
 // NewDefaultNodeToStatus returns an empty map whose absent nodes are
 // UnschedulableAndUnresolvable without reasons: nodes that passed, or were
 // never looked at.
-func NewDefaultNodeToStatus() *NodeToStatus { return &NodeToStatus{} }
+func NewDefaultNodeToStatus() *NodeToStatus { return &NodeToStatus{positioned: true} }
 
 // Reset empties the map for reuse, keeping its capacity.
 func (m *NodeToStatus) Reset() {
 	clear(m.statuses)
-	m.names, m.statuses = m.names[:0], m.statuses[:0]
-	clear(m.index)
+	clear(m.infos)
+	m.names, m.statuses, m.infos, m.pos = m.names[:0], m.statuses[:0], m.infos[:0], m.pos[:0]
+	m.positioned = true
+	if m.indexed > 0 {
+		clear(m.index)
+	}
+	m.indexed = 0
 	m.absent = nil
 }
 
 // Set records node's status, replacing an earlier one.
 func (m *NodeToStatus) Set(node string, s *Status) {
-	if m.index == nil {
-		m.index = map[string]int{}
-	}
+	m.reindex()
 	if i, ok := m.index[node]; ok {
 		m.statuses[i] = s
 		return
 	}
+	m.positioned = false
 	m.index[node] = len(m.names)
+	m.indexed++
 	m.names = append(m.names, node)
 	m.statuses = append(m.statuses, s)
 }
 
+// Add records the status of ni, a node not listed yet, found at position
+// pos of the node list the cycle scans: Set without the lookup.
+func (m *NodeToStatus) Add(ni *NodeInfo, pos int, s *Status) {
+	m.names = append(m.names, ni.Name())
+	m.statuses = append(m.statuses, s)
+	if m.positioned {
+		m.infos = append(m.infos, ni)
+		m.pos = append(m.pos, int32(pos))
+	}
+}
+
 // Get returns node's status, or the absent nodes' status.
 func (m *NodeToStatus) Get(node string) *Status {
-	if i, ok := m.index[node]; ok {
-		return m.statuses[i]
+	if m.indexed == len(m.names) {
+		if i, ok := m.index[node]; ok {
+			return m.statuses[i]
+		}
+		return m.AbsentNodesStatus()
+	}
+	// A single lookup scans, which costs less than indexing every entry.
+	if node != "" {
+		if i := slices.Index(m.names, node); i >= 0 {
+			return m.statuses[i]
+		}
 	}
 	return m.AbsentNodesStatus()
+}
+
+// reindex brings the index up to date with the entries.
+func (m *NodeToStatus) reindex() {
+	if m.index == nil {
+		m.index = make(map[string]int, len(m.names))
+	}
+	for i := m.indexed; i < len(m.names); i++ {
+		m.index[m.names[i]] = i
+	}
+	m.indexed = len(m.names)
+}
+
+// AppendFrozen makes dst a copy of m to keep after the cycle, its lists
+// appended to names and statuses (arenas the caller keeps), without an
+// index until one is needed; it returns the arenas grown.
+func (m *NodeToStatus) AppendFrozen(dst *NodeToStatus, names []string, statuses []*Status) ([]string, []*Status) {
+	n0 := len(names)
+	names = append(names, m.names...)
+	statuses = append(statuses, m.statuses...)
+	*dst = NodeToStatus{names: names[n0:len(names):len(names)], statuses: statuses[n0:len(statuses):len(statuses)], absent: m.absent}
+	return names, statuses
 }
 
 // Len is the number of nodes with an explicit status.
@@ -284,8 +502,18 @@ func (m *NodeToStatus) ForEachExplicitNode(fn func(node string, s *Status)) {
 // has code: listed ones, and all unlisted ones when the absent status has it
 // (types.go NodeToStatus.NodesForStatusCode).
 func (m *NodeToStatus) NodesForStatusCode(nodes []*NodeInfo, code Code) []*NodeInfo {
-	var out []*NodeInfo
+	return m.AppendNodesForStatusCode(nil, nodes, code)
+}
+
+// AppendNodesForStatusCode is NodesForStatusCode appending to out.
+func (m *NodeToStatus) AppendNodesForStatusCode(out, nodes []*NodeInfo, code Code) []*NodeInfo {
 	absentMatches := m.AbsentNodesStatus().Code() == code
+	if !absentMatches && m.positionedIn(nodes) {
+		return m.listedForCode(out, nodes, code)
+	}
+	if len(m.names) > 0 {
+		m.reindex()
+	}
 	for _, ni := range nodes {
 		i, listed := m.index[ni.Name()]
 		if (listed && m.statuses[i].Code() == code) || (!listed && absentMatches) {
@@ -293,6 +521,75 @@ func (m *NodeToStatus) NodesForStatusCode(nodes []*NodeInfo, code Code) []*NodeI
 		}
 	}
 	return out
+}
+
+// Positions returns each listed node's position in nodes and its status,
+// in the order recorded, when every entry knows its position there (see
+// Add); ok is false otherwise. The slices are m's: read them only, before
+// m changes.
+func (m *NodeToStatus) Positions(nodes []*NodeInfo) (pos []int32, statuses []*Status, ok bool) {
+	if !m.positionedIn(nodes) {
+		return nil, nil, false
+	}
+	return m.pos, m.statuses, true
+}
+
+// positionedIn reports whether every entry knows its position in nodes.
+func (m *NodeToStatus) positionedIn(nodes []*NodeInfo) bool {
+	if !m.positioned || len(m.infos) != len(m.names) {
+		return false
+	}
+	for i, p := range m.pos {
+		if p < 0 || int(p) >= len(nodes) || nodes[p] != m.infos[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// listedForCode is NodesForStatusCode for positioned entries when unlisted
+// nodes do not count: the listed nodes with code, ordered by position.
+func (m *NodeToStatus) listedForCode(out, nodes []*NodeInfo, code Code) []*NodeInfo {
+	sel := m.sel[:0]
+	for i, s := range m.statuses {
+		if s.Code() == code {
+			sel = append(sel, m.pos[i])
+		}
+	}
+	m.sel = sel
+	// A scan from a rotating start lists the nodes in list order from
+	// some position on, wrapping once: put the wrapped part first.
+	if k := rotation(sel); k >= 0 {
+		out = nodesAt(out, nodes, sel[k:])
+		return nodesAt(out, nodes, sel[:k])
+	}
+	slices.Sort(sel)
+	return nodesAt(out, nodes, sel)
+}
+
+// rotation returns k when sel[k:] followed by sel[:k] is increasing (0:
+// sel is), else -1.
+func rotation(sel []int32) int {
+	k := 0
+	for i := 1; i < len(sel); i++ {
+		if sel[i] <= sel[i-1] {
+			if k != 0 {
+				return -1
+			}
+			k = i
+		}
+	}
+	if k > 0 && sel[len(sel)-1] >= sel[0] {
+		return -1
+	}
+	return k
+}
+
+func nodesAt(dst, nodes []*NodeInfo, pos []int32) []*NodeInfo {
+	for _, p := range pos {
+		dst = append(dst, nodes[p])
+	}
+	return dst
 }
 
 // Diagnosis records why a cycle found no node (types.go Diagnosis).
@@ -370,11 +667,34 @@ func (f *FitError) Error() string {
 		msg += fmt.Sprintf(" %v.", d.PreFilterMsg)
 	} else {
 		counts := map[string]int{}
+		// Nodes rejected for the same reasons mostly share one status:
+		// count the statuses first, then their reasons.
+		var distinct []*Status
+		var times []int
+		last := -1
 		d.NodeToStatus.ForEachExplicitNode(func(_ string, s *Status) {
-			for _, r := range s.Reasons() {
+			i := last
+			if i < 0 || distinct[i] != s {
+				i = slices.Index(distinct, s)
+			}
+			if i < 0 && len(distinct) < 16 {
+				distinct, times = append(distinct, s), append(times, 0)
+				i = len(distinct) - 1
+			}
+			if i >= 0 {
+				times[i]++
+				last = i
+				return
+			}
+			for _, r := range s.Reasons() { // too varied: count as they come
 				counts[r]++
 			}
 		})
+		for i, s := range distinct {
+			for _, r := range s.Reasons() {
+				counts[r] += times[i]
+			}
+		}
 		if n := d.NodeToStatus.Len(); d.NodeToStatus != nil && n < f.NumAllNodes {
 			for _, r := range d.NodeToStatus.AbsentNodesStatus().Reasons() {
 				counts[r] += f.NumAllNodes - n

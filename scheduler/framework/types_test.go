@@ -3,8 +3,10 @@ package framework
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/scheduler/internal/testutil"
@@ -261,5 +263,86 @@ func TestNodeInfoGeneration(t *testing.T) {
 	g4 := ni.Generation()
 	if !(g0 < g1 && g1 < g2 && g2 < g3 && g3 < g4) || ni.Clone().Generation() != g4 {
 		t.Errorf("generations %d %d %d %d %d", g0, g1, g2, g3, g4)
+	}
+}
+
+// TestNodeInfoLayout: a NodeInfo is a whole number of cache lines, and its
+// hot fields (see the type) lie in the first three.
+func TestNodeInfoLayout(t *testing.T) {
+	var n NodeInfo
+	if sz := unsafe.Sizeof(n); sz%64 != 0 {
+		t.Errorf("Sizeof(NodeInfo) = %d, want a multiple of 64 (adjust nodeInfoPad)", sz)
+	}
+	if end := unsafe.Offsetof(n.memos) + unsafe.Sizeof(n.memos); end > 3*64 {
+		t.Errorf("hot fields end at byte %d, past the third cache line", end)
+	}
+}
+
+// TestNodeToStatusAddMatchesSet: statuses recorded as the scheduler does
+// (Add with positions, from a rotating start, the nominated node first and
+// replaced with Set) give what Set alone gives: the same entries in order,
+// the same lookups, and the same NodesForStatusCode, whose positioned path
+// must order the nodes as the list does.
+func TestNodeToStatusAddMatchesSet(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 9))
+	codes := []*Status{NewStatus(Unschedulable, "u"), NewStatus(UnschedulableAndUnresolvable, "x"), NewStatus(Unschedulable, "v")}
+	for round := range 300 {
+		n := 1 + rnd.IntN(40)
+		list := nodes(func() []string {
+			var out []string
+			for i := range n {
+				out = append(out, fmt.Sprintf("n%02d", i))
+			}
+			return out
+		}()...)
+		fast, plain := NewDefaultNodeToStatus(), NewDefaultNodeToStatus()
+		if round%3 == 0 { // reused, as the scheduler's scratch is
+			fast.Add(list[0], 0, codes[0])
+			fast.Get("n00")
+			fast.Reset()
+		}
+		nominated := -1
+		if rnd.IntN(3) == 0 {
+			nominated = rnd.IntN(n)
+			s := codes[rnd.IntN(len(codes))]
+			fast.Add(list[nominated], nominated, s)
+			plain.Set(list[nominated].Name(), s)
+		}
+		start, count := rnd.IntN(n), rnd.IntN(n+1)
+		for k := range count {
+			i := (start + k) % n
+			if rnd.IntN(4) == 0 {
+				continue // feasible
+			}
+			s := codes[rnd.IntN(len(codes))]
+			if i == nominated {
+				fast.Set(list[i].Name(), s)
+			} else {
+				fast.Add(list[i], i, s)
+			}
+			plain.Set(list[i].Name(), s)
+		}
+		if rnd.IntN(5) == 0 {
+			abs := NewStatus(Unschedulable, "absent")
+			fast.SetAbsentNodesStatus(abs)
+			plain.SetAbsentNodesStatus(abs)
+		}
+		var got, want []string
+		fast.ForEachExplicitNode(func(n string, s *Status) { got = append(got, n+"="+s.String()) })
+		plain.ForEachExplicitNode(func(n string, s *Status) { want = append(want, n+"="+s.String()) })
+		if !slices.Equal(got, want) || fast.Len() != plain.Len() {
+			t.Fatalf("round %d: entries %v, want %v", round, got, want)
+		}
+		for _, ni := range list {
+			if fast.Get(ni.Name()) != plain.Get(ni.Name()) {
+				t.Fatalf("round %d: Get(%s) differs", round, ni.Name())
+			}
+		}
+		for _, code := range []Code{Unschedulable, UnschedulableAndUnresolvable} {
+			f, p := fast.NodesForStatusCode(list, code), plain.NodesForStatusCode(list, code)
+			if !slices.Equal(f, p) {
+				t.Fatalf("round %d: NodesForStatusCode(%v) = %d nodes, want %d", round, code, len(f), len(p))
+			}
+		}
 	}
 }

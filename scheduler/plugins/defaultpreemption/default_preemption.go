@@ -100,6 +100,15 @@ type DefaultPreemption struct {
 	fh   framework.FrameworkHandle
 	args Args
 	rnd  *rand.Rand
+
+	// scratch is the dry run's of the current cycle (findCandidates).
+	scratch dryRunScratch
+	// Scratch of the dry run, reused node after node: the copy of the
+	// node, the victims and their lists.
+	nodeCopy                      framework.NodeInfo
+	victimBuf                     []victim
+	potential, violating, nonViol []*victim
+	chosen                        []*victim
 }
 
 var _ framework.PostFilterPlugin = (*DefaultPreemption)(nil)
@@ -157,6 +166,36 @@ type Candidate struct {
 	Node             string
 	Victims          []*api.Pod
 	NumPDBViolations int
+	// sum is what pickOneNodeForPreemption ranks the victims by, taken
+	// from the dry run (ok); without, it reads the victims.
+	sum victimsSummary
+}
+
+// victimsSummary is what pickOneNodeForPreemption reads of a candidate's
+// victims: the highest priority (the first victim's), the shifted sum of
+// priorities and the earliest start among the highest-priority victims.
+type victimsSummary struct {
+	ok       bool
+	highest  int32
+	sumPrio  int64
+	earliest sim.Time
+}
+
+// summarize computes the summary of victims ordered most important first.
+func summarize(victims []*victim) victimsSummary {
+	s := victimsSummary{ok: true, highest: victims[0].priority, earliest: victims[0].start}
+	maxPrio := victims[0].priority
+	for _, v := range victims {
+		s.sumPrio += int64(v.priority) + int64(math.MaxInt32+1)
+		// As earliestStartOfHighest.
+		switch q := v.priority; {
+		case q == maxPrio:
+			s.earliest = min(s.earliest, v.start)
+		case q > maxPrio:
+			maxPrio, s.earliest = q, v.start
+		}
+	}
+	return s
 }
 
 // Preempt is preemption.go Evaluator.Preempt: find the victims, evict them
@@ -214,8 +253,8 @@ func (pl *DefaultPreemption) PodEligibleToPreemptOthers(pod *api.Pod, nominatedN
 	}
 	if ni := pl.fh.GetNodeInfo(nnn); ni != nil {
 		prio := framework.PodPriority(pod)
-		for _, p := range ni.Pods {
-			if framework.PodPriority(p) < prio && PodTerminatingByPreemption(p) {
+		for i, p := range ni.Pods {
+			if ni.PodPriority(i) < prio && PodTerminatingByPreemption(p) {
 				return false, MsgTerminatingVictim
 			}
 		}
@@ -252,13 +291,30 @@ func (pl *DefaultPreemption) findCandidates(state *framework.CycleState, allNode
 	if len(allNodes) == 0 {
 		return nil, nil, errors.New("no nodes available")
 	}
-	potential := m.NodesForStatusCode(allNodes, framework.Unschedulable)
+	potential := m.AppendNodesForStatusCode(pl.scratch.potential[:0], allNodes, framework.Unschedulable)
+	pl.scratch.potential = potential
 	if len(potential) == 0 {
 		return nil, framework.NewDefaultNodeToStatus(), nil
 	}
 	pdbs := pl.pdbs()
 	offset, num := pl.GetOffsetAndNumCandidates(int32(len(potential)))
-	return pl.DryRunPreemption(state, pod, potential, pdbs, offset, num)
+	// The plugin's scratch: what this returns is read before the next
+	// cycle's preemption reuses it.
+	sc := &pl.scratch
+	sc.statuses.Reset()
+	sc.nonViolating, sc.violating, sc.arena = sc.nonViolating[:0], sc.violating[:0], nil
+	cs, err := pl.dryRun(state, pod, potential, pdbs, offset, num, sc)
+	return cs, &sc.statuses, err
+}
+
+// dryRunScratch is what a dry run fills: the statuses of the nodes that
+// cannot help, the candidates, and an arena their victims are cut from.
+type dryRunScratch struct {
+	potential               []*framework.NodeInfo
+	statuses                framework.NodeToStatus
+	nonViolating, violating []Candidate
+	arena                   []*api.Pod
+	picks                   []int
 }
 
 func (pl *DefaultPreemption) pdbs() []*api.PodDisruptionBudget {
@@ -294,17 +350,37 @@ func (pl *DefaultPreemption) GetOffsetAndNumCandidates(numNodes int32) (int32, i
 // Candidates without violations come first.
 func (pl *DefaultPreemption) DryRunPreemption(state *framework.CycleState, pod *api.Pod, potential []*framework.NodeInfo,
 	pdbs []*api.PodDisruptionBudget, offset, num int32) ([]Candidate, *framework.NodeToStatus, error) {
-	var nonViolating, violating []Candidate
-	statuses := framework.NewDefaultNodeToStatus()
+	sc := &dryRunScratch{statuses: *framework.NewDefaultNodeToStatus()}
+	cs, err := pl.dryRun(state, pod, potential, pdbs, offset, num, sc)
+	return cs, &sc.statuses, err
+}
+
+// dryRun is DryRunPreemption into sc.
+func (pl *DefaultPreemption) dryRun(state *framework.CycleState, pod *api.Pod, potential []*framework.NodeInfo,
+	pdbs []*api.PodDisruptionBudget, offset, num int32, sc *dryRunScratch) ([]Candidate, error) {
+	nonViolating, violating := sc.nonViolating, sc.violating
+	statuses := &sc.statuses
 	var errs []error
 	for i := range potential {
 		if len(nonViolating) > 0 && int32(len(nonViolating)+len(violating)) >= num {
 			break
 		}
 		ni := potential[(int(offset)+i)%len(potential)]
-		victims, numViolations, st := pl.SelectVictimsOnNode(state.Clone(), pod, ni.Clone(), pdbs)
+		if !hasLowerPriorityPod(ni, pod) {
+			// What SelectVictimsOnNode finds at once, without copying.
+			statuses.Add(ni, -1, errNoVictims)
+			continue
+		}
+		// A copy of the state only when the PreFilter extensions may change
+		// it; the node is copied into scratch, dropped once the node is done.
+		st0 := state
+		if pl.fh.PreFilterExtensionsActive(state) {
+			st0 = state.Clone()
+		}
+		ni.CloneInto(&pl.nodeCopy)
+		victims, numViolations, sum, st := pl.selectVictimsOnNode(st0, pod, &pl.nodeCopy, pdbs, &sc.arena)
 		if st.IsSuccess() && len(victims) != 0 {
-			c := Candidate{Node: ni.Name(), Victims: victims, NumPDBViolations: numViolations}
+			c := Candidate{Node: ni.Name(), Victims: victims, NumPDBViolations: numViolations, sum: sum}
 			// candidateList.add: a full list drops further candidates.
 			if numViolations == 0 {
 				if int32(len(nonViolating)) < num {
@@ -321,14 +397,44 @@ func (pl *DefaultPreemption) DryRunPreemption(state *framework.CycleState, pod *
 		if st.Code() == framework.Error {
 			errs = append(errs, st.AsError())
 		}
-		statuses.Set(ni.Name(), st)
+		statuses.Add(ni, -1, st) // each node once
 	}
-	return append(nonViolating, violating...), statuses, errors.Join(errs...)
+	sc.nonViolating, sc.violating = nonViolating, violating
+	return append(nonViolating, violating...), errors.Join(errs...)
+}
+
+// hasLowerPriorityPod reports whether ni holds a pod of lower priority
+// than pod, a potential victim.
+func hasLowerPriorityPod(ni *framework.NodeInfo, pod *api.Pod) bool {
+	prio := framework.PodPriority(pod)
+	for i := range ni.Pods {
+		if ni.PodPriority(i) < prio {
+			return true
+		}
+	}
+	return false
+}
+
+// hasGENominatedPods reports whether pods of at least pod's priority other
+// than pod are nominated to ni, which RunFilterPluginsWithNominatedPods
+// adds; without, it is RunFilterPlugins.
+func (pl *DefaultPreemption) hasGENominatedPods(pod *api.Pod, ni *framework.NodeInfo) bool {
+	if ni.Node() == nil {
+		return false
+	}
+	prio := framework.PodPriority(pod)
+	for _, np := range pl.fh.NominatedPodsForNode(ni.Name()) {
+		if framework.PodPriority(np) >= prio && framework.PodKey(np) != framework.PodKey(pod) {
+			return true
+		}
+	}
+	return false
 }
 
 // victim is a pod that may be preempted, with what ranks it.
 type victim struct {
 	pod      *api.Pod
+	spec     *api.PodSpec // pod.Spec, as the NodeInfo holds it
 	priority int32
 	start    sim.Time
 }
@@ -361,53 +467,94 @@ func cmpImportance(a, b *victim) int {
 	return 0
 }
 
+// errNoVictims is SelectVictimsOnNode's status for a node without pods of
+// lower priority, shared.
+var errNoVictims = framework.NewStatus(framework.UnschedulableAndUnresolvable, MsgNoVictims)
+
 // SelectVictimsOnNode is default_preemption.go SelectVictimsOnNode on a
 // copy of the node (nodeInfo is modified) and a copy of the cycle state:
 // the pods of lower priority that must go for the pod to fit, the most
 // important first, and how many of them violate a PDB.
 func (pl *DefaultPreemption) SelectVictimsOnNode(state *framework.CycleState, pod *api.Pod, nodeInfo *framework.NodeInfo,
 	pdbs []*api.PodDisruptionBudget) ([]*api.Pod, int, *framework.Status) {
+	victims, n, _, st := pl.selectVictimsOnNode(state, pod, nodeInfo, pdbs, nil)
+	return victims, n, st
+}
+
+// selectVictimsOnNode is SelectVictimsOnNode, which also summarizes the
+// victims for pickOneNodeForPreemption.
+//
+// The victims are cut from *arena when arena is not nil (grown in chunks:
+// the candidates of one dry run share a few allocations).
+func (pl *DefaultPreemption) selectVictimsOnNode(state *framework.CycleState, pod *api.Pod, nodeInfo *framework.NodeInfo,
+	pdbs []*api.PodDisruptionBudget, arena *[]*api.Pod) ([]*api.Pod, int, victimsSummary, *framework.Status) {
 	now := pl.fh.Store().Now()
 	prio := framework.PodPriority(pod)
-	var potential []*victim
-	for _, p := range nodeInfo.Pods {
-		if q := framework.PodPriority(p); q < prio {
-			potential = append(potential, &victim{pod: p, priority: q, start: startTime(p, now)})
+	// The victims live in the plugin's scratch until the next call.
+	buf := pl.victimBuf[:0]
+	for i, p := range nodeInfo.Pods {
+		if q := nodeInfo.PodPriority(i); q < prio {
+			buf = append(buf, victim{pod: p, spec: nodeInfo.PodSpec(i), priority: q, start: startTime(p, now)})
 		}
 	}
-	if len(potential) == 0 {
-		return nil, 0, framework.NewStatus(framework.UnschedulableAndUnresolvable, MsgNoVictims)
+	pl.victimBuf = buf
+	if len(buf) == 0 {
+		return nil, 0, victimsSummary{}, errNoVictims
 	}
+	potential := pl.potential[:0]
+	for i := range buf {
+		potential = append(potential, &buf[i])
+	}
+	pl.potential = potential
+	// Without active PreFilter extensions, telling them is a no-op.
+	exts := pl.fh.PreFilterExtensionsActive(state)
 	remove := func(v *victim) error {
 		if err := nodeInfo.RemovePod(v.pod); err != nil {
 			return err
 		}
+		if !exts {
+			return nil
+		}
 		return pl.fh.RunPreFilterExtensionRemovePod(state, pod, v.pod, nodeInfo).AsError()
 	}
 	add := func(v *victim) error {
-		nodeInfo.AddPod(v.pod)
+		nodeInfo.AddPodWithSpec(v.pod, v.spec)
+		if !exts {
+			return nil
+		}
 		return pl.fh.RunPreFilterExtensionAddPod(state, pod, v.pod, nodeInfo).AsError()
+	}
+	// The filters with the nominated pods counted, as upstream; nothing is
+	// nominated to most nodes, and then they are the filters alone.
+	nominated := pl.hasGENominatedPods(pod, nodeInfo)
+	filter := func() *framework.Status {
+		if nominated {
+			return pl.fh.RunFilterPluginsWithNominatedPods(state, pod, nodeInfo)
+		}
+		return pl.fh.RunFilterPlugins(state, pod, nodeInfo)
 	}
 	// First remove every pod of lower priority; if the pod does not fit
 	// even then, this node cannot help.
 	for _, v := range potential {
 		if err := remove(v); err != nil {
-			return nil, 0, framework.AsStatus(err)
+			return nil, 0, victimsSummary{}, framework.AsStatus(err)
 		}
 	}
-	if st := pl.fh.RunFilterPluginsWithNominatedPods(state, pod, nodeInfo); !st.IsSuccess() {
-		return nil, 0, st
+	if st := filter(); !st.IsSuccess() {
+		return nil, 0, victimsSummary{}, st
 	}
 	// Reprieve as many as possible, the most important first, the ones
 	// whose eviction would violate a PDB before the others.
 	slices.SortStableFunc(potential, cmpImportance)
-	violatingVictims, nonViolating := filterVictimsWithPDBViolation(potential, pdbs)
-	var victims []*victim
+	violatingVictims, nonViolating := filterVictimsWithPDBViolation(potential, pdbs, pl.violating[:0], pl.nonViol[:0])
+	pl.violating, pl.nonViol = violatingVictims, nonViolating
+	victims := pl.chosen[:0]
+	defer func() { pl.chosen = victims[:0] }()
 	reprieve := func(v *victim) (bool, error) {
 		if err := add(v); err != nil {
 			return false, err
 		}
-		fits := pl.fh.RunFilterPluginsWithNominatedPods(state, pod, nodeInfo).IsSuccess()
+		fits := filter().IsSuccess()
 		if !fits {
 			if err := remove(v); err != nil {
 				return false, err
@@ -420,7 +567,7 @@ func (pl *DefaultPreemption) SelectVictimsOnNode(state *framework.CycleState, po
 	for _, v := range violatingVictims {
 		fits, err := reprieve(v)
 		if err != nil {
-			return nil, 0, framework.AsStatus(err)
+			return nil, 0, victimsSummary{}, framework.AsStatus(err)
 		}
 		if !fits {
 			numViolating++ // a single pod's ViolateCount is 1
@@ -428,30 +575,44 @@ func (pl *DefaultPreemption) SelectVictimsOnNode(state *framework.CycleState, po
 	}
 	for _, v := range nonViolating {
 		if _, err := reprieve(v); err != nil {
-			return nil, 0, framework.AsStatus(err)
+			return nil, 0, victimsSummary{}, framework.AsStatus(err)
 		}
 	}
 	if len(violatingVictims) != 0 && len(nonViolating) != 0 {
 		slices.SortStableFunc(victims, cmpImportance)
 	}
-	out := make([]*api.Pod, len(victims))
+	var out []*api.Pod
+	if arena == nil {
+		out = make([]*api.Pod, len(victims))
+	} else {
+		if cap(*arena)-len(*arena) < len(victims) {
+			*arena = make([]*api.Pod, 0, max(1024, len(victims)))
+		}
+		n := len(*arena)
+		*arena = (*arena)[:n+len(victims)]
+		out = (*arena)[n : n+len(victims) : n+len(victims)]
+	}
 	for i, v := range victims {
 		out[i] = v.pod
 	}
-	return out, numViolating, nil
+	var sum victimsSummary
+	if len(victims) > 0 {
+		sum = summarize(victims)
+	}
+	return out, numViolating, sum, nil
 }
 
 // filterVictimsWithPDBViolation is preemption/util.go
 // FilterVictimsWithPDBViolation: victims whose eviction would take a
 // matching PDB below its allowed disruptions, in order, with how many
 // pods of each violate; and the others.
-func filterVictimsWithPDBViolation(victims []*victim, pdbs []*api.PodDisruptionBudget) (violating, nonViolating []*victim) {
+func filterVictimsWithPDBViolation(victims []*victim, pdbs []*api.PodDisruptionBudget, violating, nonViolating []*victim) ([]*victim, []*victim) {
 	allowed := make([]int32, len(pdbs))
 	for i, pdb := range pdbs {
 		allowed[i] = pdb.Status.DisruptionsAllowed
 	}
 	isViolating := func(p *api.Pod) bool {
-		if len(p.Labels) == 0 {
+		if len(pdbs) == 0 || len(p.Labels) == 0 {
 			return false
 		}
 		for i, pdb := range pdbs {
@@ -488,7 +649,7 @@ func (pl *DefaultPreemption) SelectCandidate(candidates []Candidate) Candidate {
 	if len(candidates) == 1 {
 		return candidates[0]
 	}
-	return candidates[pickOneNodeForPreemption(candidates, pl.fh.Store().Now())]
+	return candidates[pickOneNodeForPreemption(candidates, pl.fh.Store().Now(), &pl.scratch.picks)]
 }
 
 // pickOneNodeForPreemption is preemption.go pickOneNodeForPreemption: the
@@ -497,14 +658,26 @@ func (pl *DefaultPreemption) SelectCandidate(candidates []Candidate) Candidate {
 // fewest victims, the latest start among the highest-priority victims,
 // and finally the first in the list (upstream: the first in a map's
 // iteration order). Victims are ordered most important first.
-func pickOneNodeForPreemption(candidates []Candidate, now sim.Time) int {
+//
+// buf, when not nil, holds scratch indexes across calls.
+func pickOneNodeForPreemption(candidates []Candidate, now sim.Time, buf *[]int) int {
 	if len(candidates) == 0 {
 		return -1
 	}
+	// The dry run's summary gives the victims' priorities and starts
+	// without reading the pods again (Candidate.sum).
 	scoreFuncs := []func(c *Candidate) int64{
 		func(c *Candidate) int64 { return -int64(c.NumPDBViolations) },
-		func(c *Candidate) int64 { return -int64(framework.PodPriority(c.Victims[0])) },
 		func(c *Candidate) int64 {
+			if c.sum.ok {
+				return -int64(c.sum.highest)
+			}
+			return -int64(framework.PodPriority(c.Victims[0]))
+		},
+		func(c *Candidate) int64 {
+			if c.sum.ok {
+				return -c.sum.sumPrio
+			}
 			var sum int64
 			for _, p := range c.Victims {
 				// Shifted by MaxInt32+1 so that every term is positive.
@@ -513,14 +686,27 @@ func pickOneNodeForPreemption(candidates []Candidate, now sim.Time) int {
 			return -sum
 		},
 		func(c *Candidate) int64 { return -int64(len(c.Victims)) },
-		func(c *Candidate) int64 { return int64(earliestStartOfHighest(c.Victims, now)) },
+		func(c *Candidate) int64 {
+			if c.sum.ok {
+				return int64(c.sum.earliest)
+			}
+			return int64(earliestStartOfHighest(c.Victims, now))
+		},
 	}
-	all := make([]int, len(candidates))
-	for i := range all {
-		all[i] = i
+	var all []int
+	if buf != nil {
+		all = (*buf)[:0]
+	}
+	for i := range candidates {
+		all = append(all, i)
+	}
+	if buf != nil {
+		defer func() { *buf = all[:0] }()
 	}
 	for _, f := range scoreFuncs {
-		var selected []int
+		// The indexes kept go to the front of all, in order: each round
+		// reads an index before it may be overwritten.
+		selected := all[:0]
 		best := int64(math.MinInt64)
 		for _, i := range all {
 			s := f(&candidates[i])

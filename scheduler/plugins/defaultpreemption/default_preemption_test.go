@@ -355,12 +355,12 @@ func TestPickOneNodeForPreemption(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.candidates[pickOneNodeForPreemption(tc.candidates, 1000)].Node; got != tc.want {
+			if got := tc.candidates[pickOneNodeForPreemption(tc.candidates, 1000, nil)].Node; got != tc.want {
 				t.Errorf("picked %s, want %s", got, tc.want)
 			}
 		})
 	}
-	if got := pickOneNodeForPreemption(nil, 0); got != -1 {
+	if got := pickOneNodeForPreemption(nil, 0, nil); got != -1 {
 		t.Errorf("no candidates: %d", got)
 	}
 }
@@ -618,7 +618,7 @@ func TestFilterVictimsWithPDBViolation(t *testing.T) {
 	empty := &api.PodDisruptionBudget{ObjectMeta: api.ObjectMeta{Name: "e", Namespace: "default"}, Selector: labels.Everything()}
 	victims := []*victim{mk("gone", "default", app), mk("a", "default", app), mk("b", "default", app),
 		mk("plain", "default", nil)}
-	violating, non := filterVictimsWithPDBViolation(victims, []*api.PodDisruptionBudget{budget, other, empty})
+	violating, non := filterVictimsWithPDBViolation(victims, []*api.PodDisruptionBudget{budget, other, empty}, nil, nil)
 	var v, n []string
 	for _, x := range violating {
 		v = append(v, x.pod.Name)

@@ -49,7 +49,9 @@ func New(args any, h framework.Handle) (framework.Plugin, error) {
 	if h == nil {
 		return nil, errors.New("plugin ImageLocality needs a framework handle")
 	}
-	return &ImageLocality{h: h}, nil
+	pl := &ImageLocality{h: h}
+	pl.counter.journal = framework.JournalOf(h)
+	return pl, nil
 }
 
 // Name returns the plugin's name.
@@ -75,6 +77,10 @@ type podImages struct {
 	// imageCount is the number of image sources (the denominator of the
 	// max threshold).
 	imageCount int
+	// state is the PreScore state last computed for the spec, reused by
+	// the next cycle of a pod with it (a state is valid for its own cycle
+	// only, see preScoreState).
+	state *preScoreState
 }
 
 func imagesOf(spec *api.PodSpec) *podImages {
@@ -158,13 +164,22 @@ func (pl *ImageLocality) PreScore(state *framework.CycleState, pod *api.Pod, _ [
 func (pl *ImageLocality) compute(pod *api.Pod) *preScoreState {
 	imgs := pl.specs.get(pod.Spec)
 	list := pl.h.NodeInfos()
-	s := &preScoreState{totalNumNodes: len(list), imageCount: imgs.imageCount, names: imgs.names}
+	s := imgs.state
+	if s == nil || imgs == noImages {
+		s = &preScoreState{imageCount: imgs.imageCount, names: imgs.names}
+		if len(imgs.names) > 0 {
+			s.numNodes = make([]int, len(imgs.names))
+			s.sizes = make([][]int64, len(imgs.names))
+		}
+		if imgs != noImages {
+			imgs.state = s
+		}
+	}
+	s.totalNumNodes, s.anyOnNodes = len(list), false
 	if len(imgs.names) == 0 {
 		return s
 	}
 	pl.counter.sync(list)
-	s.numNodes = make([]int, len(imgs.names))
-	s.sizes = make([][]int64, len(imgs.names))
 	for i, name := range imgs.names {
 		// track may start the tracked set over; that drops slices from the
 		// counter but never changes one, so earlier ones stay right.
@@ -218,6 +233,23 @@ func (pl *ImageLocality) Score(state *framework.CycleState, pod *api.Pod, ni *fr
 		}
 	}
 	return calculatePriority(sum, s.imageCount), nil
+}
+
+// ScoreNodes is Score for every node (framework.BatchScorer).
+func (pl *ImageLocality) ScoreNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, scores framework.NodeScoreList) *framework.Status {
+	s := pl.preScoreState(state, pod)
+	if !s.anyOnNodes {
+		// No node holds an image: every node scores the same.
+		v := calculatePriority(0, s.imageCount)
+		for j := range nodes {
+			scores[j].Score = v
+		}
+		return nil
+	}
+	for j, ni := range nodes {
+		scores[j].Score, _ = pl.Score(state, pod, ni)
+	}
+	return nil
 }
 
 // ScoreExtensions returns nil: the scores already lie in [0, 100].
@@ -283,6 +315,13 @@ type imageCounter struct {
 	counts []int
 	sizes  [][]int64      // per tracked name, per position
 	index  map[string]int // name → position in names; looked up only
+
+	// With a journal, sync reads only the NodeInfos logged since the last
+	// sync of the journal's list (jOK) at version jVersion.
+	journal  *framework.Journal
+	jOK      bool
+	jVersion uint64
+	jCursor  uint64
 }
 
 const maxTrackedImages = 256
@@ -291,6 +330,73 @@ const maxTrackedImages = 256
 // in place, one tracked name at a time; a changed length, or more changed
 // nodes than a recount costs, starts over.
 func (c *imageCounter) sync(list []*framework.NodeInfo) {
+	if c.syncJournal(list) {
+		return
+	}
+	c.syncAll(list)
+	c.jOK = false
+	if j := c.journal; j != nil {
+		if _, v := j.List(); j.IsList(list, v) {
+			c.jOK, c.jVersion, c.jCursor = true, v, j.Cursor()
+		}
+	}
+}
+
+// syncJournal updates the nodes the journal logged since the last sync,
+// when both syncs are of the journal's list at one version; it reports
+// whether it could.
+func (c *imageCounter) syncJournal(list []*framework.NodeInfo) bool {
+	j := c.journal
+	if j == nil || !c.jOK || len(list) != len(c.nodes) || !j.IsList(list, c.jVersion) {
+		return false
+	}
+	changed, ok := j.Since(c.jCursor)
+	if !ok {
+		return false
+	}
+	for _, ni := range changed {
+		n := ni.Node()
+		if p := c.lookup(ni); p >= 0 && c.nodes[p] != n {
+			c.setNode(p, n)
+		}
+	}
+	c.jCursor = j.Cursor()
+	return true
+}
+
+// lookup returns ni's position in the synced list, or -1.
+func (c *imageCounter) lookup(ni *framework.NodeInfo) int {
+	if c.pos == nil {
+		c.pos = make(map[*framework.NodeInfo]int, len(c.infos))
+		for i, x := range c.infos {
+			c.pos[x] = i
+		}
+	}
+	if p, ok := c.pos[ni]; ok {
+		return p
+	}
+	return -1
+}
+
+// setNode swaps position i's node for n, one tracked name at a time.
+func (c *imageCounter) setNode(i int, n *api.Node) {
+	for j, name := range c.names {
+		if c.sizes[j][i] >= 0 {
+			c.counts[j]--
+		}
+		c.sizes[j][i] = -1
+		if size, ok := imageSize(n, name); ok {
+			c.sizes[j][i] = size
+			c.counts[j]++
+		}
+	}
+	c.nodes[i] = n
+}
+
+// syncAll compares every position with list: a changed node is swapped in
+// place; a changed length, or more changed nodes than a recount costs,
+// starts over.
+func (c *imageCounter) syncAll(list []*framework.NodeInfo) {
 	if len(list) != len(c.nodes) {
 		c.reset(list)
 		return
@@ -310,17 +416,7 @@ func (c *imageCounter) sync(list []*framework.NodeInfo) {
 			c.reset(list)
 			return
 		}
-		for j, name := range c.names {
-			if c.sizes[j][i] >= 0 {
-				c.counts[j]--
-			}
-			c.sizes[j][i] = -1
-			if size, ok := imageSize(n, name); ok {
-				c.sizes[j][i] = size
-				c.counts[j]++
-			}
-		}
-		c.nodes[i] = n
+		c.setNode(i, n)
 	}
 }
 

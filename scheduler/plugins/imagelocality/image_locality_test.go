@@ -178,8 +178,17 @@ func TestImageSizeLastDuplicateWins(t *testing.T) {
 
 // TestImageCounterAgainstNaive drives the incremental counter through a
 // seeded sequence of node replacements, additions and removals and checks
-// every count against a recount.
+// every count against a recount; journaled, the counter follows the
+// changes through a journal of the nodes (framework.Journal, as the
+// scheduler's cache keeps one) with a small reach, syncing only now and
+// then.
 func TestImageCounterAgainstNaive(t *testing.T) {
+	for _, journaled := range []bool{false, true} {
+		t.Run(fmt.Sprintf("journaled=%v", journaled), func(t *testing.T) { checkImageCounter(t, journaled) })
+	}
+}
+
+func checkImageCounter(t *testing.T, journaled bool) {
 	const seed = 7
 	r := rand.New(rand.NewPCG(seed, 0))
 	images := []string{"a:latest", "b:latest", "c:latest", "d:latest", "e:latest"}
@@ -197,6 +206,18 @@ func TestImageCounterAgainstNaive(t *testing.T) {
 		nis = append(nis, nodeInfos(randomNode(i))...)
 	}
 	var c imageCounter
+	setList := func() {}
+	if journaled {
+		j := framework.NewJournalWithLimit(5)
+		c.journal = j
+		setList = func() {
+			for _, ni := range nis {
+				j.Track(ni)
+			}
+			j.SetList(nis)
+		}
+	}
+	setList()
 	for step := range 300 {
 		switch r.IntN(10) {
 		case 0: // add a node
@@ -211,6 +232,12 @@ func TestImageCounterAgainstNaive(t *testing.T) {
 				i := r.IntN(len(nis))
 				nis[i].SetNode(randomNode(i))
 			}
+		}
+		if l, _ := c.journalList(); journaled && (len(l) != len(nis) || &l[0] != &nis[0]) {
+			setList()
+		}
+		if journaled && r.IntN(3) == 0 {
+			continue // changes pile up
 		}
 		c.sync(nis)
 		for _, im := range images[:1+r.IntN(len(images))] {
@@ -237,6 +264,14 @@ func TestImageCounterAgainstNaive(t *testing.T) {
 			}
 		}
 	}
+}
+
+// journalList is the counter's journal's list, if it has a journal.
+func (c *imageCounter) journalList() ([]*framework.NodeInfo, uint64) {
+	if c.journal == nil {
+		return nil, 0
+	}
+	return c.journal.List()
 }
 
 func TestNew(t *testing.T) {

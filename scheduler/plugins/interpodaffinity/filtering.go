@@ -137,12 +137,18 @@ func (pl *InterPodAffinity) PreFilter(state *framework.CycleState, pod *api.Pod,
 	if pt.err != nil {
 		return nil, framework.NewStatus(framework.UnschedulableAndUnresolvable, fmt.Sprintf("parsing pod: %+v", pt.err))
 	}
+	ix := &pl.index
+	pl.sync(nodes)
+	if len(pt.reqAffinity) == 0 && len(pt.reqAnti) == 0 && pl.sumCounts.hostAnti == 0 && pl.sumCounts.otherAnti == 0 {
+		// No terms of the pod's own and no pod anywhere with required
+		// anti-affinity: nothing to count, as the end of this function
+		// would find.
+		return nil, framework.SkipStatus()
+	}
 	store := pl.store()
 	s := &preFilterState{pod: pod, nsLabels: namespaceLabels(store, pod.Namespace)}
 	s.reqAffinity = resolveNamespaces(pt.reqAffinity, store)
 	reqAnti := resolveNamespaces(pt.reqAnti, store)
-	ix := &pl.index
-	pl.sync(nodes)
 	s.host = ix.Key(hostnameKey)
 	local := s.host.Unique() && !pl.countHostnames
 	for i := range reqAnti {
@@ -214,7 +220,7 @@ func (pl *InterPodAffinity) PreFilter(state *framework.CycleState, pod *api.Pod,
 			pl.anyLocalExistingMatch(s, nodes, &tm)
 	}
 	if s.existingAnti.nonzero == 0 && len(pt.reqAffinity) == 0 && len(pt.reqAnti) == 0 && !s.localExisting {
-		return nil, framework.NewStatus(framework.Skip)
+		return nil, framework.SkipStatus()
 	}
 	state.Write(preFilterStateKey, s)
 	return nil, nil
@@ -248,6 +254,13 @@ func (pl *InterPodAffinity) anyLocalExistingMatch(s *preFilterState, nodes []*fr
 	return false
 }
 
+// The Filter's rejections, shared.
+var (
+	errAffinity     = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReasonAffinityRulesNotMatch)
+	errAntiAffinity = framework.NewRejection(Name, framework.Unschedulable, ErrReasonAntiAffinityRulesNotMatch)
+	errExistingAnti = framework.NewRejection(Name, framework.Unschedulable, ErrReasonExistingAntiAffinityRulesNotMatch)
+)
+
 // Filter checks the pod's required affinity (UnschedulableAndUnresolvable),
 // then its required anti-affinity and the existing pods' (Unschedulable)
 // (filtering.go Filter).
@@ -257,13 +270,13 @@ func (pl *InterPodAffinity) Filter(state *framework.CycleState, pod *api.Pod, ni
 		return framework.AsStatus(err)
 	}
 	if !pl.satisfiesAffinity(s, ni) {
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonAffinityRulesNotMatch)
+		return errAffinity
 	}
 	if !pl.satisfiesAntiAffinity(s, ni) {
-		return framework.NewStatus(framework.Unschedulable, ErrReasonAntiAffinityRulesNotMatch)
+		return errAntiAffinity
 	}
 	if !pl.satisfiesExistingAntiAffinity(s, ni) {
-		return framework.NewStatus(framework.Unschedulable, ErrReasonExistingAntiAffinityRulesNotMatch)
+		return errExistingAnti
 	}
 	return nil
 }

@@ -134,6 +134,9 @@ func New(args any, h framework.Handle) (framework.Plugin, error) {
 		return nil, err
 	}
 	pl := &InterPodAffinity{h: h, args: a, hardWeight: *a.HardPodAffinityWeight, specs: map[*api.PodSpec]*podTerms{}}
+	if h != nil {
+		pl.index.UseJournal(framework.JournalOf(h))
+	}
 	if s := pl.store(); s != nil {
 		pl.index.TrackPods(s)
 		pl.index.TrackChanges()

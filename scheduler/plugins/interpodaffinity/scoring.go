@@ -69,16 +69,12 @@ type contribMemo struct {
 func (pl *InterPodAffinity) PreScore(state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
 	hasConstraints := hasPreferred(pod)
 	if pl.args.IgnorePreferredTermsOfExistingPods && !hasConstraints {
-		return framework.NewStatus(framework.Skip)
+		return framework.SkipStatus()
 	}
 	pt := pl.terms(pod)
 	if pt.err != nil {
 		return framework.AsStatus(fmt.Errorf("failed to parse pod: %w", pt.err))
 	}
-	store := pl.store()
-	prefAff := resolveWeighted(pt.prefAffinity, store)
-	prefAnti := resolveWeighted(pt.prefAnti, store)
-	nsLabels := namespaceLabels(store, pod.Namespace)
 	var all []*framework.NodeInfo
 	if pl.h != nil {
 		all = pl.h.NodeInfos()
@@ -88,6 +84,15 @@ func (pl *InterPodAffinity) PreScore(state *framework.CycleState, pod *api.Pod, 
 	if _, err := state.Read(preFilterStateKey); err != nil || !ix.SyncedWith(all) {
 		pl.sync(all)
 	}
+	if !hasConstraints && pl.sumCounts.scoring == 0 {
+		// No preferred terms of the pod's own and no existing pod's terms
+		// score: nothing is recorded below.
+		return framework.SkipStatus()
+	}
+	store := pl.store()
+	prefAff := resolveWeighted(pt.prefAffinity, store)
+	prefAnti := resolveWeighted(pt.prefAnti, store)
+	nsLabels := namespaceLabels(store, pod.Namespace)
 	s := &preScoreState{}
 	recorded := false
 	record := func(key string, p int, v int64) {
@@ -137,7 +142,7 @@ func (pl *InterPodAffinity) PreScore(state *framework.CycleState, pod *api.Pod, 
 		}
 	}
 	if !recorded {
-		return framework.NewStatus(framework.Skip)
+		return framework.SkipStatus()
 	}
 	state.Write(preScoreStateKey, s)
 	return nil

@@ -271,7 +271,7 @@ func (c *specCache) get(spec *api.PodSpec) *compiledPod {
 func (pl *NodeAffinity) PreFilter(_ *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) (*framework.PreFilterResult, *framework.Status) {
 	c := pl.specs.get(pod.Spec)
 	if c.noRequired && pl.addedNodeSelector == nil {
-		return nil, framework.NewStatus(framework.Skip)
+		return nil, framework.SkipStatus()
 	}
 	if c.conflict {
 		return nil, framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonConflict)
@@ -289,16 +289,22 @@ func (pl *NodeAffinity) PreFilter(_ *framework.CycleState, pod *api.Pod, _ []*fr
 // PreFilterExtensions returns nil: nothing depends on other pods.
 func (pl *NodeAffinity) PreFilterExtensions() framework.PreFilterExtensions { return nil }
 
+// The Filter's rejections, shared.
+var (
+	errEnforced    = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReasonEnforced)
+	errPodAffinity = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReasonPod)
+)
+
 // Filter checks the added affinity, then the pod's nodeSelector and
 // required node affinity; parse errors count as no match (node_affinity.go
 // Filter). It reads the compiled spec, so it needs no PreFilter state.
 func (pl *NodeAffinity) Filter(_ *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
 	node := ni.Node()
 	if pl.addedNodeSelector != nil && !pl.addedNodeSelector.matches(node) {
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonEnforced)
+		return errEnforced
 	}
 	if !pl.specs.get(pod.Spec).requiredMatches(node) {
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonPod)
+		return errPodAffinity
 	}
 	return nil
 }
@@ -312,7 +318,7 @@ func (pl *NodeAffinity) PreScore(_ *framework.CycleState, pod *api.Pod, _ []*fra
 		return framework.AsStatus(c.preferredErrs)
 	}
 	if !c.hasPreferred && pl.addedPreferred == nil {
-		return framework.NewStatus(framework.Skip)
+		return framework.SkipStatus()
 	}
 	return nil
 }

@@ -51,12 +51,15 @@ func Fits(pod *api.Pod, ni *framework.NodeInfo) bool {
 	return pod.NodeName == "" || pod.NodeName == ni.Node().Name
 }
 
+// errNodeName is the Filter's rejection, shared.
+var errNodeName = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReason)
+
 // Filter rejects every node but the named one (node_name.go Filter).
 func (pl *NodeName) Filter(_ *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
 	if Fits(pod, ni) {
 		return nil
 	}
-	return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReason)
+	return errNodeName
 }
 
 // EventsToRegister: only a new node can be the named one; no hint, so the

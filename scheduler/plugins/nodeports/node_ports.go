@@ -70,7 +70,7 @@ func (pl *NodePorts) PreFilter(state *framework.CycleState, pod *api.Pod, _ []*f
 	ports := hostPorts(pod)
 	if len(ports) == 0 {
 		pl.lastState, pl.lastSpec, pl.lastPorts = nil, nil, nil
-		return nil, framework.NewStatus(framework.Skip)
+		return nil, framework.SkipStatus()
 	}
 	s := preFilterState(ports)
 	state.Write(preFilterStateKey, s)
@@ -100,6 +100,9 @@ func (pl *NodePorts) preFilterState(state *framework.CycleState, pod *api.Pod) (
 	return s, nil
 }
 
+// errPortConflict is the Filter's rejection, shared.
+var errPortConflict = framework.NewRejection(Name, framework.Unschedulable, ErrReason)
+
 // Filter rejects a node where a wanted host port is taken (node_ports.go
 // Filter).
 func (pl *NodePorts) Filter(state *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
@@ -108,7 +111,7 @@ func (pl *NodePorts) Filter(state *framework.CycleState, pod *api.Pod, ni *frame
 		return framework.AsStatus(err)
 	}
 	if !fitsPorts(want, ni) {
-		return framework.NewStatus(framework.Unschedulable, ErrReason)
+		return errPortConflict
 	}
 	return nil
 }

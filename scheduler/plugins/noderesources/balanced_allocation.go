@@ -93,7 +93,12 @@ func DecodeBalancedAllocationArgs(raw json.RawMessage) (any, error) {
 // and since v1.36 scores the change the pod makes to that balance.
 type BalancedAllocation struct {
 	resources []ResourceSpec
-	memo      stateMemo[*balancedAllocationPreScoreState]
+	kinds     []resourceKind // of resources
+	// memoKey keys the scores kept in NodeInfos (framework.MemoizedScore).
+	memoKey *framework.MemoKey
+	memo    stateMemo[*balancedAllocationPreScoreState]
+	// states per pod spec (nil: a best-effort pod), immutable.
+	states specValues[*balancedAllocationPreScoreState]
 }
 
 var (
@@ -126,7 +131,10 @@ func NewBalancedAllocation(args any, _ framework.Handle) (framework.Plugin, erro
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
-	return &BalancedAllocation{resources: slices.Clone(a.Resources)}, nil
+	ba := &BalancedAllocation{resources: slices.Clone(a.Resources)}
+	ba.kinds = kindsOf(ba.resources)
+	ba.memoKey = framework.NewMemoKey()
+	return ba, nil
 }
 
 // Name returns the plugin's name.
@@ -152,12 +160,17 @@ func isBestEffort(podRequests []int64) bool {
 // requesting none of the resources, so that best-effort pods are not all
 // sent to the same node (balanced_allocation.go PreScore, kubernetes#129138).
 func (ba *BalancedAllocation) PreScore(state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
-	req := podResourceRequests(pod, ba.resources, true)
-	if isBestEffort(req) {
+	s := ba.states.get(pod.Spec, func() *balancedAllocationPreScoreState {
+		req := podResourceRequests(pod, ba.resources, true)
+		if isBestEffort(req) {
+			return nil
+		}
+		return &balancedAllocationPreScoreState{podRequests: req}
+	})
+	if s == nil {
 		ba.memo.forget()
-		return framework.NewStatus(framework.Skip)
+		return framework.SkipStatus()
 	}
-	s := &balancedAllocationPreScoreState{podRequests: req}
 	state.Write(balancedAllocationPreScoreStateKey, s)
 	ba.memo.set(state, pod, s)
 	return nil
@@ -177,14 +190,52 @@ func (ba *BalancedAllocation) Score(state *framework.CycleState, pod *api.Pod, n
 			return 0, nil
 		}
 	}
+	return ba.memoScore(ni, pod.Spec, req), nil
+}
+
+// balancedMemoSlot is BalancedAllocation's slot in NodeInfo score memos.
+const balancedMemoSlot = 1
+
+// memoScore is score, kept in the NodeInfo: the pod's requests come from
+// its spec, and the node's from the NodeInfo.
+func (ba *BalancedAllocation) memoScore(ni *framework.NodeInfo, spec *api.PodSpec, req []int64) int64 {
+	if s, ok := ni.MemoizedScore(balancedMemoSlot, ba.memoKey, spec); ok {
+		return s
+	}
+	s := ba.score(ni, req)
+	ni.MemoizeScore(balancedMemoSlot, ba.memoKey, spec, s)
+	return s
+}
+
+func (ba *BalancedAllocation) score(ni *framework.NodeInfo, req []int64) int64 {
 	var with, without, alloc [maxBalancedResources]int64
 	n := 0
-	for i, r := range ba.resources {
-		a, w, wo := allocatableAndRequested(ni, r.Name, req[i], true)
+	for i, k := range ba.kinds {
+		a, w, wo := allocatableAndRequestedOf(ni, k, req[i], true)
 		alloc[n], with[n], without[n] = a, w, wo
 		n++
 	}
-	return balancedResourceScorer(with[:n], without[:n], alloc[:n]), nil
+	return balancedResourceScorer(with[:n], without[:n], alloc[:n])
+}
+
+// ScoreNodes is Score for every node (framework.BatchScorer).
+func (ba *BalancedAllocation) ScoreNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, scores framework.NodeScoreList) *framework.Status {
+	var req []int64
+	if s, err := readState(&ba.memo, state, pod, balancedAllocationPreScoreStateKey); err == nil {
+		req = s.podRequests
+	} else {
+		req = podResourceRequests(pod, ba.resources, true)
+		if isBestEffort(req) {
+			for j := range nodes {
+				scores[j].Score = 0
+			}
+			return nil
+		}
+	}
+	for j, ni := range nodes {
+		scores[j].Score = ba.memoScore(ni, pod.Spec, req)
+	}
+	return nil
 }
 
 // ScoreExtensions returns nil: the scores lie in [50, 100].

@@ -138,13 +138,19 @@ func DecodeArgs(raw json.RawMessage) (any, error) {
 // Fit is the NodeResourcesFit plugin.
 type Fit struct {
 	resources []ResourceSpec
-	strategy  ScoringStrategyType
+	kinds     []resourceKind // of resources
+	// memo keys the scores kept in NodeInfos (framework.MemoizedScore).
+	memo     *framework.MemoKey
+	strategy ScoringStrategyType
 	// shape is the RequestedToCapacityRatio shape with its scores scaled to
 	// [0, MaxNodeScore].
 	shape []shapePoint
 
 	preFilterMemo stateMemo[*preFilterState]
 	preScoreMemo  stateMemo[*preScoreState]
+	// The states per pod spec: immutable, shared by a template's pods.
+	preFilterStates specValues[*preFilterState]
+	preScoreStates  specValues[*preScoreState]
 }
 
 var (
@@ -183,6 +189,8 @@ func New(args any, _ framework.Handle) (framework.Plugin, error) {
 		return nil, err
 	}
 	f := &Fit{resources: slices.Clone(a.ScoringStrategy.Resources), strategy: a.ScoringStrategy.Type}
+	f.kinds = kindsOf(f.resources)
+	f.memo = framework.NewMemoKey()
 	if f.strategy == RequestedToCapacityRatio {
 		f.shape = scaledShape(a.ScoringStrategy.RequestedToCapacityRatio.Shape)
 	}
@@ -296,7 +304,7 @@ func (s *preFilterState) Clone() framework.StateData { return s }
 // PreFilter records the pod's actual requests (fit.go PreFilter); they are
 // compiled once per pod spec, so this only copies them.
 func (f *Fit) PreFilter(state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) (*framework.PreFilterResult, *framework.Status) {
-	s := &preFilterState{req: podRequests(pod)}
+	s := f.preFilterStates.get(pod.Spec, func() *preFilterState { return &preFilterState{req: podRequests(pod)} })
 	state.Write(preFilterStateKey, s)
 	f.preFilterMemo.set(state, pod, s)
 	return nil, nil
@@ -311,21 +319,60 @@ func (f *Fit) Filter(state *framework.CycleState, pod *api.Pod, ni *framework.No
 	if err != nil {
 		return framework.AsStatus(fmt.Errorf("error reading %q from cycleState: %w", preFilterStateKey, err))
 	}
-	insufficient := fitsRequest(s.req, ni)
-	if len(insufficient) == 0 {
+	mask, unresolvable := fitsMask(&s.req, ni)
+	if mask == 0 {
 		return nil
 	}
 	// fit.go Filter: keep every reason; one unresolvable resource makes the
 	// whole status unresolvable.
-	code := framework.Unschedulable
-	reasons := make([]string, len(insufficient))
-	for i, r := range insufficient {
-		reasons[i] = r.Reason
-		if r.Unresolvable {
-			code = framework.UnschedulableAndUnresolvable
-		}
+	if unresolvable {
+		return fitRejections[1][mask]
 	}
-	return framework.NewStatus(code, reasons...)
+	return fitRejections[0][mask]
+}
+
+// The reasons fitsRequest gives, in its order, as bits of a mask.
+var fitReasons = [...]string{ErrReasonTooManyPods, ErrReasonInsufficientCPU, ErrReasonInsufficientMemory, ErrReasonInsufficientEphemeralSto}
+
+// fitRejections are the Filter's statuses, shared: by unresolvable (0 or
+// 1) and by the mask of reasons.
+var fitRejections = func() (out [2][1 << len(fitReasons)]*framework.Status) {
+	for mask := 1; mask < len(out[0]); mask++ {
+		var reasons []string
+		for i, r := range fitReasons {
+			if mask&(1<<i) != 0 {
+				reasons = append(reasons, r)
+			}
+		}
+		out[0][mask] = framework.NewRejection(Name, framework.Unschedulable, reasons...)
+		out[1][mask] = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, reasons...)
+	}
+	return out
+}()
+
+// fitsMask is fitsRequest without allocating: the reasons as a mask of
+// fitReasons, and whether one of them is unresolvable.
+func fitsMask(req *api.Resources, ni *framework.NodeInfo) (mask int, unresolvable bool) {
+	alloc, used := ni.Allocatable(), &ni.Requested
+	if n := int64(len(ni.Pods)); n+1 > alloc.Pods {
+		mask = 1
+	}
+	if req.MilliCPU == 0 && req.MemoryBytes == 0 && req.EphemeralStorageBytes == 0 {
+		return mask, false
+	}
+	if r := req.MilliCPU; r > 0 && r > alloc.MilliCPU-used.MilliCPU {
+		mask |= 2
+		unresolvable = unresolvable || r > alloc.MilliCPU
+	}
+	if r := req.MemoryBytes; r > 0 && r > alloc.MemoryBytes-used.MemoryBytes {
+		mask |= 4
+		unresolvable = unresolvable || r > alloc.MemoryBytes
+	}
+	if r := req.EphemeralStorageBytes; r > 0 && r > alloc.EphemeralStorageBytes-used.EphemeralStorageBytes {
+		mask |= 8
+		unresolvable = unresolvable || r > alloc.EphemeralStorageBytes
+	}
+	return mask, unresolvable
 }
 
 // InsufficientResource is one resource the node lacks for the pod.

@@ -1,6 +1,7 @@
 package noderesources
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -157,5 +158,49 @@ func TestQueueingHints(t *testing.T) {
 	}
 	if h, _ := isSchedulableAfterPodEvent(pod, pending, nil); h != framework.QueueSkip {
 		t.Errorf("deleting an unscheduled pod must not queue")
+	}
+}
+
+// TestFilterMatchesFitsRequest: the Filter's shared statuses (a mask of
+// reasons, fitsMask) say what fitsRequest's list says, over random nodes
+// and requests around the limits.
+func TestFilterMatchesFitsRequest(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 5))
+	pick := func(vals ...int64) int64 { return vals[rnd.IntN(len(vals))] }
+	pl, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := pl.(*Fit)
+	for range 3000 {
+		node := st.MakeNode().Name("n").Capacity(pick(0, 1000, 2000), pick(0, 1<<30, 2<<30), pick(0, 1, 2)).
+			EphemeralStorage(pick(0, 100, 200)).Obj()
+		var pods []*api.Pod
+		for range rnd.IntN(3) {
+			pods = append(pods, st.MakePod().Req(pick(0, 500, 1500), pick(0, 1<<29, 3<<29)).EphemeralReq(pick(0, 50, 150)).Obj())
+		}
+		ni := nodeInfo(node, pods...)
+		pod := st.MakePod().Req(pick(0, 300, 1000, 2500), pick(0, 1<<29, 5<<29)).EphemeralReq(pick(0, 60, 300)).Obj()
+		state := framework.NewCycleState()
+		f.PreFilter(state, pod, nil)
+		got := f.Filter(state, pod, ni)
+		want := Fits(pod, ni)
+		if len(want) == 0 {
+			if !got.IsSuccess() {
+				t.Fatalf("Filter %v, want success", got)
+			}
+			continue
+		}
+		code := framework.Unschedulable
+		var reasons []string
+		for _, r := range want {
+			reasons = append(reasons, r.Reason)
+			if r.Unresolvable {
+				code = framework.UnschedulableAndUnresolvable
+			}
+		}
+		if got.Code() != code || !slices.Equal(got.Reasons(), reasons) || got.Plugin() != Name {
+			t.Fatalf("Filter %v (plugin %q), want %v %v", got, got.Plugin(), code, reasons)
+		}
 	}
 }

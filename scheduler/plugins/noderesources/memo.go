@@ -51,3 +51,37 @@ func readState[T any](m *stateMemo[T], state *framework.CycleState, pod *api.Pod
 	m.set(state, pod, v)
 	return v, nil
 }
+
+// specValues caches a value computed from a pod spec alone, so that the
+// pods of one template share it and a cycle allocates nothing for it: the
+// last spec's value, then a map bounded by maxSpecValues (past which it
+// starts over; values never depend on the cache). Cached values must be
+// immutable, as CycleStates of several cycles may hold one.
+type specValues[T any] struct {
+	lastSpec *api.PodSpec
+	last     T
+	m        map[*api.PodSpec]T
+}
+
+const maxSpecValues = 4096
+
+// get returns spec's value, computing it with compute when not cached. A
+// nil spec is never cached.
+func (c *specValues[T]) get(spec *api.PodSpec, compute func() T) T {
+	if spec == nil {
+		return compute()
+	}
+	if spec == c.lastSpec {
+		return c.last
+	}
+	v, ok := c.m[spec]
+	if !ok {
+		v = compute()
+		if c.m == nil || len(c.m) >= maxSpecValues {
+			c.m = make(map[*api.PodSpec]T)
+		}
+		c.m[spec] = v
+	}
+	c.lastSpec, c.last = spec, v
+	return v
+}

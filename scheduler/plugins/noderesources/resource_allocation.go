@@ -18,7 +18,9 @@ func (s *preScoreState) Clone() framework.StateData { return s }
 // PreScore computes the pod's request per scoring resource once per cycle
 // (fit.go PreScore).
 func (f *Fit) PreScore(state *framework.CycleState, pod *api.Pod, _ []*framework.NodeInfo) *framework.Status {
-	s := &preScoreState{podRequests: podResourceRequests(pod, f.resources, false)}
+	s := f.preScoreStates.get(pod.Spec, func() *preScoreState {
+		return &preScoreState{podRequests: podResourceRequests(pod, f.resources, false)}
+	})
 	state.Write(preScoreStateKey, s)
 	f.preScoreMemo.set(state, pod, s)
 	return nil
@@ -54,6 +56,20 @@ func podResourceRequests(pod *api.Pod, resources []ResourceSpec, useRequested bo
 // ScoreExtensions returns nil: every strategy's scores lie in [0, 100].
 func (f *Fit) ScoreExtensions() framework.ScoreExtensions { return nil }
 
+// ScoreNodes is Score for every node (framework.BatchScorer).
+func (f *Fit) ScoreNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, scores framework.NodeScoreList) *framework.Status {
+	var req []int64
+	if s, err := readState(&f.preScoreMemo, state, pod, preScoreStateKey); err == nil {
+		req = s.podRequests
+	} else {
+		req = podResourceRequests(pod, f.resources, false)
+	}
+	for j, ni := range nodes {
+		scores[j].Score = f.memoScore(ni, pod.Spec, req)
+	}
+	return nil
+}
+
 // Score is the strategy's score of the node with the pod added.
 func (f *Fit) Score(state *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
 	var req []int64
@@ -62,7 +78,21 @@ func (f *Fit) Score(state *framework.CycleState, pod *api.Pod, ni *framework.Nod
 	} else {
 		req = podResourceRequests(pod, f.resources, false) // fit.go Score: recompute if PreScore did not run
 	}
-	return f.score(ni, req), nil
+	return f.memoScore(ni, pod.Spec, req), nil
+}
+
+// fitMemoSlot is Fit's slot in NodeInfo score memos.
+const fitMemoSlot = 0
+
+// memoScore is score, kept in the NodeInfo: the pod's requests come from
+// its spec, and the node's from the NodeInfo.
+func (f *Fit) memoScore(ni *framework.NodeInfo, spec *api.PodSpec, req []int64) int64 {
+	if s, ok := ni.MemoizedScore(fitMemoSlot, f.memo, spec); ok {
+		return s
+	}
+	s := f.score(ni, req)
+	ni.MemoizeScore(fitMemoSlot, f.memo, spec, s)
+	return s
 }
 
 // score is resource_allocation.go score with the strategy's scorer
@@ -76,7 +106,7 @@ func (f *Fit) Score(state *framework.CycleState, pod *api.Pod, ni *framework.Nod
 func (f *Fit) score(ni *framework.NodeInfo, podReq []int64) int64 {
 	var nodeScore, weightSum int64
 	for i, r := range f.resources {
-		alloc, requested, _ := allocatableAndRequested(ni, r.Name, podReq[i], false)
+		alloc, requested, _ := allocatableAndRequestedOf(ni, f.kinds[i], podReq[i], false)
 		if alloc == 0 {
 			continue
 		}
@@ -102,6 +132,56 @@ func (f *Fit) score(ni *framework.NodeInfo, podReq []int64) int64 {
 		return int64(math.Round(float64(nodeScore) / float64(weightSum)))
 	}
 	return nodeScore / weightSum
+}
+
+// resourceKind is a modelled resource, resolved from its name once.
+type resourceKind uint8
+
+const (
+	kindCPU resourceKind = iota
+	kindMemory
+	kindEphemeralStorage
+	kindOther
+)
+
+func kindsOf(resources []ResourceSpec) []resourceKind {
+	out := make([]resourceKind, len(resources))
+	for i, r := range resources {
+		switch r.Name {
+		case ResourceCPU:
+			out[i] = kindCPU
+		case ResourceMemory:
+			out[i] = kindMemory
+		case ResourceEphemeralStorage:
+			out[i] = kindEphemeralStorage
+		default:
+			out[i] = kindOther
+		}
+	}
+	return out
+}
+
+// allocatableAndRequestedOf is allocatableAndRequested by kind.
+func allocatableAndRequestedOf(ni *framework.NodeInfo, k resourceKind, podReq int64, useRequested bool) (alloc, withPod, without int64) {
+	switch k {
+	case kindCPU:
+		alloc = ni.Allocatable().MilliCPU
+		if useRequested {
+			without = ni.Requested.MilliCPU
+		} else {
+			without = ni.NonZeroRequested.MilliCPU
+		}
+	case kindMemory:
+		alloc = ni.Allocatable().MemoryBytes
+		if useRequested {
+			without = ni.Requested.MemoryBytes
+		} else {
+			without = ni.NonZeroRequested.MemoryBytes
+		}
+	case kindEphemeralStorage:
+		alloc, without = ni.Allocatable().EphemeralStorageBytes, ni.Requested.EphemeralStorageBytes
+	}
+	return alloc, without + podReq, without
 }
 
 // allocatableAndRequested is resource_allocation.go

@@ -54,13 +54,16 @@ func toleratesUnschedulable(pod *api.Pod) bool {
 	return tainttoleration.TolerationsTolerateTaint(pod.Spec.Tolerations, &unschedulableTaint, false)
 }
 
+// errUnschedulable is the Filter's rejection, shared.
+var errUnschedulable = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReasonUnschedulable)
+
 // Filter rejects an unschedulable node the pod does not tolerate
 // (node_unschedulable.go Filter).
 func (pl *NodeUnschedulable) Filter(_ *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
-	if !ni.Node().Unschedulable || toleratesUnschedulable(pod) {
+	if !ni.Unschedulable() || toleratesUnschedulable(pod) {
 		return nil
 	}
-	return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonUnschedulable)
+	return errUnschedulable
 }
 
 // EventsToRegister: a new node or a node update on spec.unschedulable

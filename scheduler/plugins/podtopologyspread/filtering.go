@@ -125,7 +125,7 @@ func (pl *PodTopologySpread) PreFilter(state *framework.CycleState, pod *api.Pod
 		return nil, framework.AsStatus(fmt.Errorf("get constraints from pod: %w", err))
 	}
 	if len(cs) == 0 {
-		return nil, framework.NewStatus(framework.Skip)
+		return nil, framework.SkipStatus()
 	}
 	state.Write(preFilterStateKey, pl.calPreFilterState(pod, cs, nodes))
 	return nil, nil
@@ -218,6 +218,12 @@ func getPreFilterState(state *framework.CycleState) (*preFilterState, error) {
 	return s, nil
 }
 
+// The Filter's rejections, shared.
+var (
+	errNodeLabel   = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReasonNodeLabelNotMatch)
+	errConstraints = framework.NewRejection(Name, framework.Unschedulable, ErrReasonConstraintsNotMatch)
+)
+
 // Filter rejects a node lacking a topology key as unresolvable, and one
 // where the pod would raise a domain's skew above maxSkew as unschedulable
 // (filtering.go Filter).
@@ -230,7 +236,7 @@ func (pl *PodTopologySpread) Filter(state *framework.CycleState, pod *api.Pod, n
 		c, d := &s.constraints[i], &s.per[i]
 		id, has := pl.index.DomainOf(ni, d.key)
 		if !has {
-			return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonNodeLabelNotMatch)
+			return errNodeLabel
 		}
 		// 'existing matching num' + 'if self-match (1 or 0)' - 'global minimum' <= 'maxSkew'
 		self := 0
@@ -238,7 +244,7 @@ func (pl *PodTopologySpread) Filter(state *framework.CycleState, pod *api.Pod, n
 			self = 1
 		}
 		if skew := d.count(id) + self - d.minMatchNum(c.minDomains); skew > int(c.maxSkew) {
-			return framework.NewStatus(framework.Unschedulable, ErrReasonConstraintsNotMatch)
+			return errConstraints
 		}
 	}
 	return nil

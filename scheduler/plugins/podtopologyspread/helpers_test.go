@@ -46,6 +46,24 @@ type testHandle struct {
 func (h *testHandle) NodeInfos() []*framework.NodeInfo { return h.nodes }
 func (h *testHandle) Store() *cluster.Store            { return h.store }
 
+// journalHandle is testHandle with a journal of its nodes' changes, as the
+// scheduler's cache keeps.
+type journalHandle struct {
+	testHandle
+	j *framework.Journal
+}
+
+func (h *journalHandle) NodeJournal() *framework.Journal { return h.j }
+
+// setNodes tracks the NodeInfos of nodes and makes it the node list.
+func (h *journalHandle) setNodes(nodes []*framework.NodeInfo) {
+	for _, ni := range nodes {
+		h.j.Track(ni)
+	}
+	h.nodes = nodes
+	h.j.SetList(nodes)
+}
+
 // newStore returns a store holding objs (Services, ReplicaSets, Namespaces).
 func newStore(t testing.TB, objs ...api.Object) *cluster.Store {
 	t.Helper()

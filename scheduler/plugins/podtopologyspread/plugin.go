@@ -94,6 +94,21 @@ type PodTopologySpread struct {
 	aggList            []*domainAgg // aggs in creation order, updated in it
 	aggEpoch           uint64
 	specs              map[*api.PodSpec]*compiledSpec
+	// defaults are the default constraints compiled per action (0:
+	// DoNotSchedule, 1: ScheduleAnyway), kept when defaultsPodFree (no
+	// matchLabelKeys: they do not depend on the pod).
+	defaults        [2]compiledDefaults
+	defaultsPodFree bool
+	// selGen counts the writes to Services and ReplicaSets, which the
+	// default selectors in selMemo depend on.
+	selGen  uint64
+	selMemo selMemo
+}
+
+type compiledDefaults struct {
+	cs   []constraint
+	err  error
+	done bool
 }
 
 var (
@@ -138,7 +153,21 @@ func New(args any, h framework.Handle) (framework.Plugin, error) {
 		pl.defaultConstraints = systemDefaultConstraints
 		pl.systemDefaulted = true
 	}
+	if h != nil {
+		pl.index.UseJournal(framework.JournalOf(h))
+	}
+	pl.defaultsPodFree = true
+	for _, c := range pl.defaultConstraints {
+		if len(c.MatchLabelKeys) > 0 {
+			pl.defaultsPodFree = false
+		}
+	}
 	if h != nil && h.Store() != nil {
+		h.Store().Observe(func(_ cluster.EventType, obj api.Object) {
+			if k := obj.Kind(); k == api.KindService || k == api.KindReplicaSet {
+				pl.selGen++
+			}
+		})
 		pl.index.TrackPods(h.Store())
 		pl.index.TrackChanges()
 		pl.counts = map[countKey]*countCache{}
@@ -281,23 +310,88 @@ func (pl *PodTopologySpread) constraints(pod *api.Pod, action corev1.Unsatisfiab
 // selector of the Services and ReplicaSet selecting the pod; none when that
 // selector is empty (common.go buildDefaultConstraints).
 func (pl *PodTopologySpread) buildDefaultConstraints(pod *api.Pod, action corev1.UnsatisfiableConstraintAction) ([]constraint, error) {
-	cs, err := compileConstraints(pl.defaultConstraints, pod.Labels, action)
+	cs, err := pl.compiledDefaults(pod, action)
 	if err != nil || len(cs) == 0 {
 		return nil, err
 	}
+	sel, key := pl.defaultSelectorOf(pod)
+	if sel == nil {
+		return nil, nil
+	}
+	out := make([]constraint, len(cs))
+	copy(out, cs)
+	for i := range out {
+		out[i].selector, out[i].emptySelector, out[i].selKey = sel, false, key
+	}
+	return out, nil
+}
+
+// compiledDefaults compiles the default constraints for action; when none
+// of them has matchLabelKeys they do not depend on the pod and are compiled
+// once. The result is shared: callers must not modify it.
+func (pl *PodTopologySpread) compiledDefaults(pod *api.Pod, action corev1.UnsatisfiableConstraintAction) ([]constraint, error) {
+	i := 0
+	if action == corev1.ScheduleAnyway {
+		i = 1
+	}
+	d := &pl.defaults[i]
+	if d.done {
+		return d.cs, d.err
+	}
+	cs, err := compileConstraints(pl.defaultConstraints, pod.Labels, action)
+	if pl.defaultsPodFree {
+		d.cs, d.err, d.done = cs, err, true
+	}
+	return cs, err
+}
+
+// defaultSelectorOf is defaultSelector, and its key, memoised by the pod's
+// namespace, label map and controlling ReplicaSet until a Service or
+// ReplicaSet changes; nil when the selector is empty.
+func (pl *PodTopologySpread) defaultSelectorOf(pod *api.Pod) (labels.Selector, string) {
 	var store *cluster.Store
 	if pl.h != nil {
 		store = pl.h.Store()
 	}
+	if store == nil {
+		return nil, ""
+	}
+	owner := ""
+	if ref := pod.ControllerRef(); ref != nil && ref.Kind == api.KindReplicaSet {
+		owner = ref.Name
+	}
+	m := &pl.selMemo
+	for i := 0; i < m.n; i++ {
+		e := &m.entries[i]
+		if e.gen == pl.selGen && e.ns == pod.Namespace && e.owner == owner && topoindex.SameMap(e.labels, pod.Labels) {
+			return e.sel, e.key
+		}
+	}
 	sel := defaultSelector(pod, store)
+	var key string
 	if sel.Empty() {
-		return nil, nil
+		sel = nil
+	} else {
+		key = selectorKey(sel)
 	}
-	key := selectorKey(sel)
-	for i := range cs {
-		cs[i].selector, cs[i].emptySelector, cs[i].selKey = sel, false, key
-	}
-	return cs, nil
+	m.entries[m.next] = selMemoEntry{gen: pl.selGen, ns: pod.Namespace, owner: owner, labels: pod.Labels, sel: sel, key: key}
+	m.next = (m.next + 1) % len(m.entries)
+	m.n = min(m.n+1, len(m.entries))
+	return sel, key
+}
+
+// selMemo remembers the last few default selectors (defaultSelectorOf).
+type selMemo struct {
+	entries [4]selMemoEntry
+	n, next int
+}
+
+type selMemoEntry struct {
+	gen       uint64
+	ns, owner string
+	labels    map[string]string
+	sel       labels.Selector
+	key       string
 }
 
 // defaultSelector merges the selectors of the pod's Services and of its

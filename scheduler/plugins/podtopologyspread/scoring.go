@@ -46,14 +46,14 @@ func (pl *PodTopologySpread) PreScore(state *framework.CycleState, pod *api.Pod,
 		allNodes = pl.h.NodeInfos()
 	}
 	if len(allNodes) == 0 {
-		return framework.NewStatus(framework.Skip)
+		return framework.SkipStatus()
 	}
 	cs, err := pl.constraints(pod, corev1.ScheduleAnyway)
 	if err != nil {
 		return framework.AsStatus(fmt.Errorf("calculating preScoreState: %w", err))
 	}
 	if len(cs) == 0 {
-		return framework.NewStatus(framework.Skip)
+		return framework.SkipStatus()
 	}
 	// Only non-system-default spreading requires every topology label, so
 	// that nodes without a zone still get hostname spreading.

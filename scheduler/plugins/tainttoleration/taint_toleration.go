@@ -99,15 +99,18 @@ func FindUntoleratedTaint(taints []corev1.Taint, tols []corev1.Toleration, compa
 	return nil, false
 }
 
+// errUntolerated is the Filter's rejection, shared.
+var errUntolerated = framework.NewRejection(Name, framework.UnschedulableAndUnresolvable, ErrReasonUntolerated)
+
 // Filter rejects a node with an untolerated NoSchedule or NoExecute taint
 // (taint_toleration.go Filter).
 func (pl *TaintToleration) Filter(_ *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
-	taints := ni.Node().Taints
+	taints := ni.Taints()
 	if len(taints) == 0 {
 		return nil
 	}
 	if _, untolerated := FindUntoleratedTaint(taints, tolerations(pod), pl.compareOps); untolerated {
-		return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonUntolerated)
+		return errUntolerated
 	}
 	return nil
 }
@@ -124,7 +127,7 @@ func (pl *TaintToleration) PreScore(*framework.CycleState, *api.Pod, []*framewor
 // Score is the number of PreferNoSchedule taints the pod does not tolerate
 // (taint_toleration.go countIntolerableTaintsPreferNoSchedule).
 func (pl *TaintToleration) Score(_ *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) (int64, *framework.Status) {
-	taints := ni.Node().Taints
+	taints := ni.Taints()
 	if len(taints) == 0 {
 		return 0, nil
 	}
@@ -137,6 +140,18 @@ func (pl *TaintToleration) Score(_ *framework.CycleState, pod *api.Pod, ni *fram
 		}
 	}
 	return n, nil
+}
+
+// ScoreNodes is Score for every node (framework.BatchScorer).
+func (pl *TaintToleration) ScoreNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, scores framework.NodeScoreList) *framework.Status {
+	for j, ni := range nodes {
+		if len(ni.Taints()) == 0 {
+			scores[j].Score = 0
+			continue
+		}
+		scores[j].Score, _ = pl.Score(state, pod, ni)
+	}
+	return nil
 }
 
 // ScoreExtensions returns the plugin: its counts are reversed into [0, 100].

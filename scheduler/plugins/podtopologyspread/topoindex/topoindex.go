@@ -40,6 +40,18 @@ type Index struct {
 	keysEpoch uint64
 	// synced is the list Sync saw last (its first element's address).
 	synced *(*framework.NodeInfo)
+	// ngen is each position's NodeInfo Generation as last synced.
+	ngen []int64
+
+	// With a journal: whether the last Sync was of the journal's list
+	// (jOK), at which list version and cursor; infoPos finds a logged
+	// NodeInfo's position in that list (built for infoPosVersion).
+	journal        *framework.Journal
+	jOK            bool
+	jVersion       uint64
+	jCursor        uint64
+	infoPos        map[*framework.NodeInfo]int32
+	infoPosVersion uint64
 
 	// With TrackChanges, the positions restamped since TakeChanged, each
 	// once (marked), or all of them.
@@ -159,8 +171,16 @@ func (ix *Index) SyncedWith(nodes []*framework.NodeInfo) bool {
 	return len(nodes) == len(ix.infos) && (len(nodes) == 0 || &nodes[0] == ix.synced)
 }
 
+// UseJournal makes Sync read the changes j logged when it is given j's
+// node list, instead of comparing every node (framework.Journal).
+func (ix *Index) UseJournal(j *framework.Journal) { ix.journal = j }
+
 // Sync brings the index up to date with nodes (all nodes, in list order).
+// A position is looked at again when its NodeInfo, its node or its
+// Generation changed; with a journal (UseJournal) and the journal's node
+// list, only the NodeInfos the journal logged since the last Sync are.
 func (ix *Index) Sync(nodes []*framework.NodeInfo) {
+	prev := ix.synced
 	ix.synced = nil
 	if len(nodes) > 0 {
 		ix.synced = &nodes[0]
@@ -168,40 +188,11 @@ func (ix *Index) Sync(nodes []*framework.NodeInfo) {
 	if ix.pos == nil {
 		ix.pos = make(map[*api.Node]int32, len(nodes))
 	}
-	if len(nodes) != len(ix.infos) {
-		ix.resize(len(nodes))
+	if !ix.syncJournal(nodes, prev) {
+		ix.syncAll(nodes)
 	}
-	infos, ns := ix.infos[:len(nodes)], ix.nodes[:len(nodes)]
 	if !ix.tracking {
-		for i, ni := range nodes {
-			if n := ni.Node(); infos[i] != ni || ns[i] != n {
-				ix.setNode(i, ni, n)
-			}
-		}
 		return
-	}
-	npods, first, rest := ix.npods[:len(nodes)], ix.first[:len(nodes)], ix.rest[:len(nodes)]
-	for i, ni := range nodes {
-		if n := ni.Node(); infos[i] != ni || ns[i] != n {
-			ix.setNode(i, ni, n)
-		}
-		// The pods compared in line: usually a few, all as last time.
-		pods := ni.Pods
-		same := len(pods) == int(npods[i])
-		if same && len(pods) > 0 {
-			same = pods[0] == first[i]
-			if same && len(pods) > 1 {
-				for j, p := range pods[1:] {
-					if rest[i][j] != p {
-						same = false
-						break
-					}
-				}
-			}
-		}
-		if !same {
-			ix.setPods(i, pods)
-		}
 	}
 	if ix.dirtyAll {
 		for i := range ix.gens {
@@ -220,6 +211,70 @@ func (ix *Index) Sync(nodes []*framework.NodeInfo) {
 	ix.dirty, ix.dirtyAll = ix.dirty[:0], false
 }
 
+// syncAll compares every position with nodes, then notes where the
+// journal stands, if nodes is its list.
+func (ix *Index) syncAll(nodes []*framework.NodeInfo) {
+	if len(nodes) != len(ix.infos) {
+		ix.resize(len(nodes))
+	}
+	for i, ni := range nodes {
+		ix.syncPos(i, ni)
+	}
+	ix.jOK = false
+	if j := ix.journal; j != nil {
+		if list, v := j.List(); j.IsList(nodes, v) && len(list) > 0 {
+			if ix.infoPos == nil || ix.infoPosVersion != v {
+				if ix.infoPos == nil {
+					ix.infoPos = make(map[*framework.NodeInfo]int32, len(nodes))
+				}
+				clear(ix.infoPos)
+				for i, ni := range nodes {
+					ix.infoPos[ni] = int32(i)
+				}
+				ix.infoPosVersion = v
+			}
+			ix.jOK, ix.jVersion, ix.jCursor = true, v, j.Cursor()
+		}
+	}
+}
+
+// syncJournal syncs the positions whose NodeInfos the journal logged since
+// the last Sync, when that Sync and this one are of the journal's list at
+// the same version; it reports whether it could.
+func (ix *Index) syncJournal(nodes []*framework.NodeInfo, prev *(*framework.NodeInfo)) bool {
+	j := ix.journal
+	if j == nil || !ix.jOK || len(nodes) == 0 || len(nodes) != len(ix.infos) || &nodes[0] != prev ||
+		!j.IsList(nodes, ix.jVersion) {
+		return false
+	}
+	changed, ok := j.Since(ix.jCursor)
+	if !ok {
+		return false
+	}
+	for _, ni := range changed {
+		if p, ok := ix.infoPos[ni]; ok {
+			ix.syncPos(int(p), ni)
+		}
+	}
+	ix.jCursor = j.Cursor()
+	return true
+}
+
+// syncPos brings position i up to date with ni.
+func (ix *Index) syncPos(i int, ni *framework.NodeInfo) {
+	n := ni.Node()
+	moved := ix.infos[i] != ni
+	if moved || ix.nodes[i] != n {
+		ix.setNode(i, ni, n)
+	}
+	if g := ni.Generation(); moved || ix.ngen[i] != g {
+		ix.ngen[i] = g
+		if ix.tracking {
+			ix.setPods(i, ni.Pods)
+		}
+	}
+}
+
 // resize grows or shrinks the positions to n; new positions are empty.
 func (ix *Index) resize(n int) {
 	for i := n; i < len(ix.infos); i++ {
@@ -229,7 +284,7 @@ func (ix *Index) resize(n int) {
 		}
 	}
 	if n < len(ix.infos) {
-		ix.infos, ix.nodes = ix.infos[:n], ix.nodes[:n]
+		ix.infos, ix.nodes, ix.ngen = ix.infos[:n], ix.nodes[:n], ix.ngen[:n]
 		if ix.tracking {
 			ix.npods, ix.first, ix.rest, ix.gens = ix.npods[:n], ix.first[:n], ix.rest[:n], ix.gens[:n]
 		}
@@ -238,7 +293,7 @@ func (ix *Index) resize(n int) {
 		}
 	}
 	for len(ix.infos) < n {
-		ix.infos, ix.nodes = append(ix.infos, nil), append(ix.nodes, nil)
+		ix.infos, ix.nodes, ix.ngen = append(ix.infos, nil), append(ix.nodes, nil), append(ix.ngen, 0)
 		if ix.tracking {
 			ix.npods, ix.first, ix.rest = append(ix.npods, 0), append(ix.first, nil), append(ix.rest, nil)
 			ix.gens = append(ix.gens, ix.stamp())
