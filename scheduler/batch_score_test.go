@@ -147,3 +147,98 @@ func checkBatchScores(t *testing.T, seed uint64) {
 		}
 	}
 }
+
+// TestRunNodesMatchesRun: the Filter plugins over a chunk of nodes
+// (FilterRunner.RunNodes, each plugin in one call when it has
+// framework.BatchFilterer, verdicts of node-local plugins kept in the
+// NodeInfos) give each node the status they give it one node at a time,
+// over a seeded sequence of changes to the nodes and pods of a few
+// templates that every default filter rejects some nodes for.
+func TestRunNodesMatchesRun(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(4, 4))
+	store := cluster.NewStore(sim.NewEngine(1))
+	newNode := func(i int) *api.Node {
+		w := st.MakeNode().Name(fmt.Sprintf("n%02d", i)).Label(corev1.LabelHostname, fmt.Sprintf("n%02d", i)).
+			Capacity(int64(1000*(1+rnd.IntN(4))), int64(1+rnd.IntN(8))*gib, int64(1+rnd.IntN(4)))
+		if rnd.IntN(3) == 0 {
+			w.Taints(corev1.Taint{Key: "dedicated", Value: "x", Effect: corev1.TaintEffectNoSchedule})
+		}
+		if rnd.IntN(5) == 0 {
+			w.Unschedulable(true)
+		}
+		if rnd.IntN(2) == 0 {
+			w.Label("zone", "a")
+		}
+		return w.Obj()
+	}
+	podN := 0
+	newPod := func() *api.Pod {
+		podN++
+		return st.MakePod().Name(fmt.Sprintf("e%d", podN)).Req(int64(500*rnd.IntN(3)), gib).HostPort(8080).Obj()
+	}
+	var nis []*framework.NodeInfo
+	for i := range 40 {
+		ni := framework.NewNodeInfo()
+		ni.SetNode(newNode(i))
+		for range rnd.IntN(3) {
+			ni.AddPod(newPod())
+		}
+		nis = append(nis, ni)
+	}
+	fw, err := framework.NewFramework(NewInTreeRegistry(), DefaultProfile(), &listHandle{nodes: nis, store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := corev1.Toleration{Key: "dedicated", Operator: corev1.TolerationOpExists}
+	unsched := corev1.Toleration{Key: corev1.TaintNodeUnschedulable, Operator: corev1.TolerationOpExists}
+	var specs []*api.PodSpec // templates: pods of one share their spec
+	for i := range 8 {
+		w := st.MakePod().Req(int64(300*rnd.IntN(8)), int64(rnd.IntN(4))*gib)
+		switch i % 5 {
+		case 0:
+			w.Tolerations(tol)
+		case 1:
+			w.Tolerations(unsched, tol)
+		case 2:
+			w.NodeSelector(map[string]string{"zone": "a"})
+		case 3:
+			w.HostPort(8080)
+		}
+		specs = append(specs, w.Obj().Spec)
+	}
+	var runner framework.FilterRunner
+	for round := range 400 {
+		switch rnd.IntN(4) {
+		case 0:
+			nis[rnd.IntN(len(nis))].AddPod(newPod())
+		case 1:
+			if ni := nis[rnd.IntN(len(nis))]; len(ni.Pods) > 0 {
+				if err := ni.RemovePod(ni.Pods[rnd.IntN(len(ni.Pods))]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case 2:
+			i := rnd.IntN(len(nis))
+			nis[i].SetNode(newNode(i))
+		}
+		pod := &api.Pod{ObjectMeta: api.ObjectMeta{Name: fmt.Sprintf("p%d", round), Namespace: "default"}, Spec: specs[rnd.IntN(len(specs))]}
+		if rnd.IntN(8) == 0 {
+			pod.NodeName = fmt.Sprintf("n%02d", rnd.IntN(40))
+		}
+		state := framework.NewCycleState()
+		if _, s, _ := fw.RunPreFilterPlugins(state, pod, nis); !s.IsSuccess() {
+			continue
+		}
+		runner = fw.FilterRunner(state, runner)
+		lo := rnd.IntN(len(nis))
+		hi := lo + rnd.IntN(len(nis)-lo+1)
+		out := make([]*framework.Status, hi-lo)
+		runner.RunNodes(state, pod, nis[lo:hi], out)
+		for k, ni := range nis[lo:hi] {
+			want := runner.Run(state, pod, ni)
+			if got := out[k]; got.Code() != want.Code() || got.Plugin() != want.Plugin() || got.Message() != want.Message() {
+				t.Fatalf("round %d, node %s: RunNodes %v (%s), Run %v (%s)", round, ni.Name(), got, got.Plugin(), want, want.Plugin())
+			}
+		}
+	}
+}

@@ -432,7 +432,8 @@ func filterDetails(diag *framework.Diagnosis, numAll int) ([]PluginFilter, []Nod
 	m := diag.NodeToStatus
 	m.ForEachExplicitNode(func(node string, s *framework.Status) {
 		add(s.Plugin(), s.Reasons(), 1)
-		statuses = append(statuses, NodeStatus{Node: node, Plugin: s.Plugin(), Code: s.Code().String(), Reasons: s.Reasons()})
+		// A copy: statuses may be shared (framework.NewRejection).
+		statuses = append(statuses, NodeStatus{Node: node, Plugin: s.Plugin(), Code: s.Code().String(), Reasons: slices.Clone(s.Reasons())})
 	})
 	if abs := m.AbsentNodesStatus(); abs.IsRejected() && abs.Reasons() != nil {
 		add(abs.Plugin(), abs.Reasons(), numAll-m.Len())

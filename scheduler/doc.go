@@ -26,7 +26,11 @@
 //     pod is counted on its node from the moment it is assumed, so the next
 //     cycle sees it before the binding's watch event arrives, and subtracted
 //     when it is deleted or becomes terminal. Updates are incremental: a
-//     cycle never rebuilds the node list unless nodes came or went.
+//     cycle never rebuilds the node list unless nodes came or went. The
+//     cache logs the NodeInfos that change in a framework.Journal, which
+//     the plugins keeping per-node data across cycles read, so that a
+//     cycle's work follows what changed rather than the cluster's size
+//     (framework's doc: "Work proportional to what changed").
 //   - The queue: activeQ ordered by the profiles' QueueSort plugin
 //     (PrioritySort: priority, then arrival), the backoff queues (1s doubling
 //     to 10s, on 1s windows, popped from when activeQ is empty), the
@@ -43,7 +47,9 @@
 //     PodScheduled=True), the Scheduled event, PostBind; a failure anywhere
 //     after Reserve runs Unreserve, forgets the pod and requeues it.
 //   - Decisions: each pod's last attempt, recorded without allocating on the
-//     hot path (slabs and an arena), built into a Decision on demand.
+//     hot path (slabs and arenas; a failed cycle's node statuses as
+//     positions in the node list and runs of shared statuses), built into a
+//     Decision on demand.
 //   - The plugin registry (InTreePlugins) and the default profile as data
 //     (DefaultPlugins, defaults.go): a plugin becomes available by adding
 //     its line to InTreePlugins; DefaultProfile enables the registered

@@ -43,6 +43,8 @@ type queuedPod struct {
 	pod *api.Pod
 	key string
 	fw  *framework.Framework
+	// prio is the pod's priority, which never changes.
+	prio int32
 	// timestamp is when the pod was added or last re-added after a failed
 	// attempt; seq breaks ties between equal timestamps in arrival order.
 	timestamp sim.Time
@@ -100,6 +102,10 @@ type schedulingQueue struct {
 	// allocate on its own. They are not recycled: the scheduler may hold
 	// one after the queue is done with it.
 	slab []queuedPod
+	// prioritySort: the QueueSort plugin is PrioritySort, whose order
+	// lessActive then applies in line, on the priorities kept in the
+	// queued pods.
+	prioritySort bool
 }
 
 func newSchedulingQueue(eng *sim.Engine, cfg *Config) *schedulingQueue {
@@ -134,6 +140,16 @@ var noQueueSort = &framework.Framework{}
 // leaves break by arrival order, where upstream's heap would decide
 // arbitrarily.
 func (q *schedulingQueue) lessActive(a, b *queuedPod) bool {
+	if q.prioritySort {
+		// PrioritySort.Less both ways, then arrival.
+		if a.prio != b.prio {
+			return a.prio > b.prio
+		}
+		if a.timestamp != b.timestamp {
+			return a.timestamp < b.timestamp
+		}
+		return a.seq < b.seq
+	}
 	var fw *framework.Framework
 	if len(q.frameworks) > 0 {
 		fw = q.frameworks[0]
@@ -163,7 +179,7 @@ func (q *schedulingQueue) add(p *api.Pod) {
 	}
 	qp := &q.slab[0]
 	q.slab = q.slab[1:]
-	qp.pod, qp.key, qp.fw = p, framework.PodKey(p), q.frameworkFor(p)
+	qp.pod, qp.key, qp.fw, qp.prio = p, framework.PodKey(p), q.frameworkFor(p), framework.PodPriority(p)
 	q.stamp(qp)
 	q.pods[qp.key] = qp
 	q.pushActive(qp)

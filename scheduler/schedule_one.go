@@ -67,6 +67,8 @@ type scratch struct {
 	ones     []int64
 	// nominated marks the nodes with nominated pods by position.
 	nominated []bool
+	// chunk holds the statuses of a chunk of filtered nodes.
+	chunk []*framework.Status
 	// list is the cycle's node list and its version, which the positions
 	// in its diagnosis refer to.
 	list        []*framework.NodeInfo
@@ -331,43 +333,56 @@ func (s *Scheduler) findNodesThatPassFilters(fw *framework.Framework, state *fra
 	s.scratch.filters = fw.FilterRunner(state, s.scratch.filters)
 	filters := &s.scratch.filters
 	lastPlugin := ""
-	for i := 0; i < n && len(feasible) < toFind; i++ {
-		at := idx
-		ni := nodes[idx]
-		if idx++; idx == n {
-			idx = 0
-		}
-		var st *framework.Status
-		if marked != nil && marked[at] {
-			st = fw.RunFilterPluginsWithNominatedPods(state, pod, ni)
-		} else {
-			st = filters.Run(state, pod, ni)
-		}
-		switch {
-		case st == nil || st.IsSuccess():
-			feasible = append(feasible, ni)
-		case st.Code() == framework.Error:
-			s.scratch.feasible = feasible
-			return feasible, st.AsError()
-		default:
-			if p := st.Plugin(); p != lastPlugin { // AddPluginStatus, once per plugin in a row
-				diag.AddPluginStatus(st)
-				lastPlugin = p
+	// The nodes go through the filters a chunk at a time (each plugin over
+	// the chunk, FilterRunner.RunNodes), the results then taken in scan
+	// order. A chunk never holds more nodes than are still to be found,
+	// so that no node is filtered past the one that completes the list,
+	// as when filtering one node at a time.
+	out := grow(s.scratch.chunk, maxFilterChunk)
+	s.scratch.chunk = out
+	for done := 0; done < n && len(feasible) < toFind; {
+		c := min(maxFilterChunk, toFind-len(feasible), n-done, n-idx)
+		chunk := nodes[idx : idx+c]
+		filters.RunNodes(state, pod, chunk, out[:c])
+		for k, ni := range chunk {
+			at := idx + k
+			st := out[k]
+			if marked != nil && marked[at] {
+				st = fw.RunFilterPluginsWithNominatedPods(state, pod, ni)
 			}
-			if listed != "" && ni.Name() == listed {
-				diag.NodeToStatus.Set(listed, st)
-			} else {
-				p := pos0
-				if pos0 == wholeList {
-					p = at
+			switch {
+			case st == nil || st.IsSuccess():
+				feasible = append(feasible, ni)
+			case st.Code() == framework.Error:
+				s.scratch.feasible = feasible
+				return feasible, st.AsError()
+			default:
+				if p := st.Plugin(); p != lastPlugin { // AddPluginStatus, once per plugin in a row
+					diag.AddPluginStatus(st)
+					lastPlugin = p
 				}
-				diag.NodeToStatus.Add(ni, p, st)
+				if listed != "" && ni.Name() == listed {
+					diag.NodeToStatus.Set(listed, st)
+				} else {
+					p := pos0
+					if pos0 == wholeList {
+						p = at
+					}
+					diag.NodeToStatus.Add(ni, p, st)
+				}
 			}
+		}
+		done += c
+		if idx += c; idx == n {
+			idx = 0
 		}
 	}
 	s.scratch.feasible = feasible // keep the grown buffer
 	return feasible, nil
 }
+
+// maxFilterChunk is the most nodes filtered in one go.
+const maxFilterChunk = 128
 
 // wholeList is findNodesThatPassFilters' pos0 for the whole node list.
 const wholeList = -2

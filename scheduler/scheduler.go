@@ -11,6 +11,7 @@ import (
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/cluster"
 	"github.com/kubesim/kubesim/scheduler/framework"
+	"github.com/kubesim/kubesim/scheduler/plugins/queuesort"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -218,6 +219,9 @@ func NewScheduler(store *cluster.Store, cfg Config) (*Scheduler, error) {
 	s.queue = newSchedulingQueue(s.eng, &s.cfg)
 	s.queue.frameworkFor = func(p *api.Pod) *framework.Framework { return s.profiles[p.Spec.SchedulerName] }
 	s.queue.frameworks = s.frameworks
+	if len(fws) > 0 {
+		_, s.queue.prioritySort = fws[0].QueueSortPlugin().(*queuesort.PrioritySort)
+	}
 	s.queue.onReady = s.kick
 	store.Watch(api.KindNode, s.onNode)
 	store.Watch(api.KindPod, s.onPod)

@@ -32,8 +32,30 @@
 // an output (FitError sorts its reasons, NodeToStatus keeps insertion order,
 // plugins are instantiated and expanded in profile order); a Status returned
 // by a plugin belongs to the framework, which sets its plugin name, so
-// plugins return a fresh Status each time. Per-cycle results the framework
+// plugins return a fresh Status each time, except the shared ones made to
+// be shared: SkipStatus, and rejections made by NewRejection with the
+// plugin's name already set, which nobody modifies. Per-cycle results the framework
 // returns from scratch space (RunScorePlugins) are valid until the next
 // call. The scheduler recycles CycleStates: data a plugin writes lives until
 // the pod's binding cycle or failure handling ends.
+//
+// # Work proportional to what changed
+//
+// A cycle scans hundreds of nodes, and most of them have not changed since
+// the last pod of the same template looked at them; the framework lets
+// plugins skip what they already know, with results that never depend on
+// it (each mechanism is checked against plain computation by a seeded
+// test):
+//
+//   - Journal: the scheduler's cache logs the NodeInfos that change, so
+//     that plugins keeping per-node data across cycles (the topology index,
+//     image counts) look at those only (JournalOf).
+//   - NodeInfo.Generation changes with every change to a NodeInfo; a what-if
+//     copy (Clone, CloneInto) just counts its changes.
+//   - Memos in the NodeInfo's hot cache lines: a node-local filter set's
+//     verdict (NodeLocalFilter, FilterRunner.RunNodes) and the scores of
+//     plugins whose score depends on the pod's spec and the node only
+//     (MemoizedScore), both for one pod spec at a generation.
+//   - Batches: BatchFilterer and BatchScorer plugins go over many nodes in
+//     one call; the framework filters a chunk of nodes at a time.
 package framework

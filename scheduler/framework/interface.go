@@ -241,6 +241,27 @@ type FilterPlugin interface {
 	Filter(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status
 }
 
+// BatchFilterer is an optional part of a FilterPlugin: FilterNodes runs
+// Filter on each node nodes[j] whose out[j] is nil (passed the plugins
+// before), and sets out[j], when Filter's status s is not Success, to
+// FilterStatus(plugin, s), as the framework reports it; it leaves the
+// other entries alone. The framework uses it when a plugin has it
+// (FilterRunner.RunNodes).
+type BatchFilterer interface {
+	FilterNodes(state *CycleState, pod *api.Pod, nodes []*NodeInfo, out []*Status)
+}
+
+// NodeLocalFilter is an optional part of a FilterPlugin, a promise: its
+// Filter's verdict on a node depends on nothing but the plugin's
+// arguments, the pod's spec (and its nodeName, which the framework
+// requires empty to rely on this) and the NodeInfo (its node and its
+// pods), and it reads from the CycleState only what its own PreFilter
+// derived from the spec. The framework may then reuse a verdict while the
+// NodeInfo's Generation does not change (FilterRunner.RunNodes).
+type NodeLocalFilter interface {
+	FilterIsNodeLocal()
+}
+
 // PostFilterResult is what a PostFilter plugin proposes: the node the pod
 // is nominated to (framework.NominatingInfo in override mode; an empty
 // name clears the pod's nomination, while a nil result leaves it as it
@@ -279,6 +300,13 @@ type ScorePlugin interface {
 // one per node. The framework uses it when a plugin has it.
 type BatchScorer interface {
 	ScoreNodes(state *CycleState, pod *api.Pod, nodes []*NodeInfo, scores NodeScoreList) *Status
+}
+
+// NamelessNormalizer is an optional part of ScoreExtensions: its
+// NormalizeScore reads the scores only, not the node names beside them,
+// so that the framework need not fill the names in for it.
+type NamelessNormalizer interface {
+	NormalizeScoreIgnoresNames()
 }
 
 // ScoreExtensions normalises one plugin's scores over all feasible nodes, in

@@ -224,6 +224,9 @@ type Framework struct {
 
 	// nominatedInfo is addGENominatedPods' copy of a node.
 	nominatedInfo NodeInfo
+	// filterMemoKeys key the filter verdicts kept in NodeInfos, by the set
+	// of Filter plugins run (FilterRunner).
+	filterMemoKeys map[uint64]*MemoKey
 	// runner runs the Filter plugins not in runnerSkips (filterRunnerFor).
 	runner      FilterRunner
 	runnerEpoch uint64
@@ -507,6 +510,9 @@ func (f *Framework) HasPostFilterPlugins() bool { return len(f.postFilter) > 0 }
 // HasScorePlugins reports whether any Score plugin is enabled.
 func (f *Framework) HasScorePlugins() bool { return len(f.score) > 0 }
 
+// QueueSortPlugin returns the QueueSort plugin, or nil.
+func (f *Framework) QueueSortPlugin() QueueSortPlugin { return f.queueSort }
+
 // HasQueueSortPlugin reports whether a QueueSort plugin is enabled.
 func (f *Framework) HasQueueSortPlugin() bool { return f.queueSort != nil }
 
@@ -622,6 +628,15 @@ func (f *Framework) filterRunnerFor(state *CycleState) *FilterRunner {
 // RunFilterPlugins would.
 type FilterRunner struct {
 	plugins []FilterPlugin
+	// batch holds each plugin's BatchFilterer, if it has one.
+	batch []BatchFilterer
+	// memo keys the verdicts kept in NodeInfos when every plugin is
+	// node-local, else nil; miss, missNodes and missOut are RunNodes'
+	// scratch.
+	memo      *MemoKey
+	miss      []int32
+	missNodes []*NodeInfo
+	missOut   []*Status
 	// exts are the PreFilter plugins with extensions PreFilter did not
 	// skip, in order (RunPreFilterExtensionAddPod and RemovePod).
 	exts []PreFilterPlugin
@@ -629,10 +644,29 @@ type FilterRunner struct {
 
 // FilterRunner returns a runner for this cycle's state, reusing r's memory.
 func (f *Framework) FilterRunner(state *CycleState, r FilterRunner) FilterRunner {
-	r.plugins, r.exts = r.plugins[:0], r.exts[:0]
-	for _, pl := range f.filter {
+	r.plugins, r.exts, r.batch = r.plugins[:0], r.exts[:0], r.batch[:0]
+	var set uint64
+	local := len(f.filter) <= 64
+	for i, pl := range f.filter {
 		if !state.SkipFilter(pl.Name()) {
 			r.plugins = append(r.plugins, pl)
+			b, _ := pl.(BatchFilterer)
+			r.batch = append(r.batch, b)
+			_, nl := pl.(NodeLocalFilter)
+			local = local && nl
+			set |= 1 << (i % 64)
+		}
+	}
+	// The verdicts of node-local plugins are kept in the NodeInfos, under
+	// a key for this set of plugins of this framework.
+	r.memo = nil
+	if local {
+		if f.filterMemoKeys == nil {
+			f.filterMemoKeys = map[uint64]*MemoKey{}
+		}
+		if r.memo = f.filterMemoKeys[set]; r.memo == nil {
+			r.memo = NewMemoKey()
+			f.filterMemoKeys[set] = r.memo
 		}
 	}
 	for _, pl := range f.preFilter {
@@ -653,9 +687,73 @@ func (r *FilterRunner) Run(state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) 
 	return nil
 }
 
-// filterStatus is a Filter plugin's non-success status as the framework
+// RunNodes runs the plugins on every node of nodes: out[j] becomes what
+// Run returns for nodes[j]. Each plugin goes over the nodes the plugins
+// before it passed, in one call when it is a BatchFilterer, so that a
+// node's verdict is Run's: the first plugin's rejection, in order.
+//
+// When every plugin is node-local (NodeLocalFilter), a node's verdict for
+// pods of the pod's spec is kept in its NodeInfo (MemoizedFilter) and
+// reused while the node and its pods do not change: the plugins then see
+// only the other nodes.
+func (r *FilterRunner) RunNodes(state *CycleState, pod *api.Pod, nodes []*NodeInfo, out []*Status) {
+	out = out[:len(nodes)]
+	spec := pod.Spec
+	if r.memo == nil || spec == nil || pod.NodeName != "" {
+		r.runNodes(state, pod, nodes, out)
+		return
+	}
+	miss, missNodes := r.miss[:0], r.missNodes[:0]
+	for j, ni := range nodes {
+		if s, ok := ni.MemoizedFilter(r.memo, spec); ok {
+			out[j] = s
+			continue
+		}
+		miss, missNodes = append(miss, int32(j)), append(missNodes, ni)
+	}
+	r.miss, r.missNodes = miss, missNodes
+	if len(miss) == 0 {
+		return
+	}
+	mo := grow(r.missOut, len(miss))
+	r.missOut = mo
+	r.runNodes(state, pod, missNodes, mo)
+	for k, j := range miss {
+		s := mo[k]
+		out[j] = s
+		if s == nil || s.IsRejected() { // an error is not kept
+			missNodes[k].MemoizeFilter(r.memo, spec, s)
+		}
+	}
+	clear(missNodes) // no NodeInfo is kept alive by the scratch
+}
+
+// runNodes is RunNodes without the memos.
+func (r *FilterRunner) runNodes(state *CycleState, pod *api.Pod, nodes []*NodeInfo, out []*Status) {
+	clear(out)
+	for i, pl := range r.plugins {
+		if b := r.batch[i]; b != nil {
+			b.FilterNodes(state, pod, nodes, out)
+			continue
+		}
+		for j, ni := range nodes {
+			if out[j] != nil {
+				continue
+			}
+			if s := pl.Filter(state, pod, ni); s != nil && s.code != Success {
+				out[j] = filterStatus(pl, s)
+			}
+		}
+	}
+}
+
+// FilterStatus is a Filter plugin's non-success status s as the framework
 // reports it: with its plugin, and an Error for codes a Filter must not
-// return.
+// return. A shared rejection made by NewRejection for the plugin is
+// returned as it is.
+func FilterStatus(pl FilterPlugin, s *Status) *Status { return filterStatus(pl, s) }
+
+// filterStatus is FilterStatus.
 func filterStatus(pl FilterPlugin, s *Status) *Status {
 	if !s.IsRejected() {
 		s = AsStatus(fmt.Errorf("running %q filter plugin: %w", pl.Name(), s.AsError()))
@@ -837,8 +935,10 @@ func (f *Framework) RunScorePluginsTotals(state *CycleState, pod *api.Pod, nodes
 				return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))
 			}
 			if ext != nil {
-				for j, ni := range nodes {
-					scores[j].Name = ni.Name() // names are for NormalizeScore
+				if _, nameless := ext.(NamelessNormalizer); !nameless {
+					for j, ni := range nodes {
+						scores[j].Name = ni.Name() // names are for NormalizeScore
+					}
 				}
 				if st := ext.NormalizeScore(state, pod, scores); !st.IsSuccess() {
 					return nil, AsStatus(fmt.Errorf("plugin %q failed with: %w", pl.Name(), st.AsError()))

@@ -17,26 +17,36 @@ import (
 // pods placed on it (assumed ones included) and the sums of their requests.
 type NodeInfo struct {
 	// The fields Filter and Score read for every node come first, laid out
-	// so that a node's hot data fills the first three cache lines of the
+	// so that a node's hot data fills the first two cache lines of the
 	// struct (whose size is a multiple of 64 bytes, so that in a slab, as
 	// the cache makes them, each NodeInfo starts a line): alloc and
-	// Requested (NodeResourcesFit's Filter); generation, unschedulable,
-	// taints and Pods (the other filters, and the memos' validity); the
-	// memoized scores. alloc, unschedulable and taints are copies of the
-	// node's, made by SetNode, so that those reads need not follow the
-	// node pointer.
+	// Requested (NodeResourcesFit's Filter); then the generation with the
+	// memoized filter verdict and scores (MemoizedFilter, MemoizedScore),
+	// which is all a cycle reads of a node unchanged since the last pod of
+	// the same spec looked at it, and the number of taints. alloc,
+	// unschedulable and the taints are copies of the node's, made by
+	// SetNode, so that those reads need not follow the node pointer.
 	alloc api.Resources
 	// Requested is the sum of the pods' actual requests (Pods field unused).
 	Requested api.Resources
 	// generation changes with every change to the node or its pods.
-	generation    int64
+	generation int64
+	// The memos: kept at generation memoGen for pods of memoSpec, the
+	// filter verdict of filterOwner (nil: passed) and the scores of
+	// memoOwners.
+	memoGen       int64
+	memoSpec      *api.PodSpec
+	filterOwner   *MemoKey
+	filterStatus  *Status
+	memoOwners    [ScoreMemoSlots]*MemoKey
+	memoScores    [ScoreMemoSlots]int16
+	ntaints       int32
+	npods         int32
 	unschedulable bool
 	taints        []corev1.Taint
 	// Pods on the node in the order added; RemovePod moves the last pod into
 	// the hole, as upstream's removeFromSlice does.
 	Pods []*api.Pod
-	// memos keep scores plugins computed here (MemoizedScore).
-	memos [ScoreMemoSlots]scoreMemo
 	// NonZeroRequested is the sum with the scheduler's defaults (100m CPU,
 	// 200Mi memory) for containers that request none; only MilliCPU and
 	// MemoryBytes are kept, as upstream's update does.
@@ -59,7 +69,7 @@ type NodeInfo struct {
 }
 
 // nodeInfoPad rounds NodeInfo up to 384 bytes (TestNodeInfoLayout).
-const nodeInfoPad = 56
+const nodeInfoPad = 64
 
 // ScoreMemoSlots is how many scores a NodeInfo keeps for plugins.
 const ScoreMemoSlots = 2
@@ -71,50 +81,79 @@ type MemoKey struct{ _ byte }
 // NewMemoKey returns a new, unique key.
 func NewMemoKey() *MemoKey { return new(MemoKey) }
 
-// scoreMemo is a score owner computed for a pod spec at a generation.
-type scoreMemo struct {
-	owner *MemoKey
-	spec  *api.PodSpec
-	gen   int64
-	score int64
-}
-
 // MemoizedScore returns the score owner kept in slot for pods of spec,
 // if the NodeInfo has not changed since (its Generation is the same). A
 // plugin whose score of a node depends on nothing but the pod's spec and
 // the NodeInfo (its node and its pods) may keep it here: scheduling the
-// pods of one template, most nodes are scored again unchanged. Another
-// owner using the same slot only makes the memo miss.
+// pods of one template, most nodes are scored again unchanged. The memos
+// are for one spec at a time (keeping one for another spec drops the
+// others); another owner using the same slot only makes the memo miss.
 func (n *NodeInfo) MemoizedScore(slot int, owner *MemoKey, spec *api.PodSpec) (int64, bool) {
-	m := &n.memos[slot]
-	if m.owner == owner && m.spec == spec && m.gen == n.generation && spec != nil {
-		return m.score, true
+	if n.memoGen == n.generation && n.memoSpec == spec && n.memoOwners[slot] == owner && spec != nil {
+		return int64(n.memoScores[slot]), true
 	}
 	return 0, false
 }
 
-// MemoizeScore keeps score in slot (see MemoizedScore).
+// MemoizeScore keeps score in slot (see MemoizedScore); a score outside
+// int16 is not kept.
 func (n *NodeInfo) MemoizeScore(slot int, owner *MemoKey, spec *api.PodSpec, score int64) {
-	if spec != nil {
-		n.memos[slot] = scoreMemo{owner, spec, n.generation, score}
+	if spec == nil || score != int64(int16(score)) {
+		return
+	}
+	n.memoFor(spec)
+	n.memoOwners[slot], n.memoScores[slot] = owner, int16(score)
+}
+
+// MemoizedFilter returns the filter verdict owner kept for pods of spec
+// (nil: passed), if the NodeInfo has not changed since; see MemoizedScore.
+func (n *NodeInfo) MemoizedFilter(owner *MemoKey, spec *api.PodSpec) (*Status, bool) {
+	if n.memoGen == n.generation && n.memoSpec == spec && n.filterOwner == owner && spec != nil {
+		return n.filterStatus, true
+	}
+	return nil, false
+}
+
+// MemoizeFilter keeps a filter verdict (see MemoizedFilter): nil, or a
+// rejection no one modifies (NewRejection's).
+func (n *NodeInfo) MemoizeFilter(owner *MemoKey, spec *api.PodSpec, s *Status) {
+	if spec == nil {
+		return
+	}
+	n.memoFor(spec)
+	n.filterOwner, n.filterStatus = owner, s
+}
+
+// memoFor drops the memos unless they are for spec at the current
+// generation.
+func (n *NodeInfo) memoFor(spec *api.PodSpec) {
+	if n.memoGen != n.generation || n.memoSpec != spec {
+		n.memoGen, n.memoSpec = n.generation, spec
+		n.filterOwner, n.filterStatus = nil, nil
+		n.memoOwners = [ScoreMemoSlots]*MemoKey{}
 	}
 }
 
-// generations hands out NodeInfo generations (types.go nextGeneration):
-// increasing across every NodeInfo of the process, so a plugin that keeps
-// per-node data can tell which nodes changed since it last looked by
-// comparing Generation, without comparing pods.
+// generations hands out the generations of the NodeInfos a journal
+// tracks (types.go nextGeneration): increasing across them, as upstream's
+// are across all.
 var generations atomic.Int64
 
-// Generation is a number that changes whenever the node or its pods change
-// (SetNode, AddPod, RemovePod, ReplacePod); a Clone keeps it.
+// Generation is a number that increases whenever the node or its pods
+// change (SetNode, AddPod, RemovePod, ReplacePod), so a plugin that keeps
+// per-node data can tell which nodes changed since it last looked without
+// comparing pods; a Clone keeps it. Compare a NodeInfo's generations with
+// each other only: an untracked NodeInfo (a copy for a what-if
+// evaluation) just counts its changes, which saves the shared counter.
 func (n *NodeInfo) Generation() int64 { return n.generation }
 
 func (n *NodeInfo) touch() {
-	n.generation = generations.Add(1)
-	if n.journal != nil {
-		n.journal.record(n)
+	if n.journal == nil {
+		n.generation++
+		return
 	}
+	n.generation = max(generations.Add(1), n.generation+1)
+	n.journal.record(n)
 }
 
 // HasPodAffinityTerms reports pod affinity or anti-affinity of any kind.
@@ -157,10 +196,11 @@ func (n *NodeInfo) SetNode(node *api.Node) {
 	n.touch()
 	n.node = node
 	if node == nil {
-		n.name, n.alloc, n.unschedulable, n.taints = "", api.Resources{}, false, nil
+		n.name, n.alloc, n.unschedulable, n.taints, n.ntaints = "", api.Resources{}, false, nil, 0
 		return
 	}
 	n.name, n.alloc, n.unschedulable, n.taints = node.Name, node.Allocatable, node.Unschedulable, node.Taints
+	n.ntaints = int32(len(node.Taints))
 }
 
 // Unschedulable is the node's spec.unschedulable; false without a node.
@@ -169,6 +209,12 @@ func (n *NodeInfo) Unschedulable() bool { return n.unschedulable }
 // Taints are the node's taints; none without a node. Callers must not
 // modify them.
 func (n *NodeInfo) Taints() []corev1.Taint { return n.taints }
+
+// NumTaints is len(Taints()), without leaving the NodeInfo's hot fields.
+func (n *NodeInfo) NumTaints() int { return int(n.ntaints) }
+
+// NumPods is len(Pods), without leaving the NodeInfo's hot fields.
+func (n *NodeInfo) NumPods() int { return int(n.npods) }
 
 // RemoveNode forgets the node, keeping the pods' accounting (upstream keeps a
 // NodeInfo whose node is gone until its pods are gone too).
@@ -196,6 +242,7 @@ func (n *NodeInfo) AddPod(p *api.Pod) { n.AddPodWithSpec(p, p.Spec) }
 // already, from PodSpecs: it does not read the pod.
 func (n *NodeInfo) AddPodWithSpec(p *api.Pod, spec *api.PodSpec) {
 	n.Pods = append(n.Pods, p)
+	n.npods++
 	var prio int32
 	if spec != nil {
 		prio = spec.Priority
@@ -227,6 +274,7 @@ func (n *NodeInfo) RemovePod(p *api.Pod) error {
 	n.Pods[i] = n.Pods[last]
 	n.Pods[last] = nil
 	n.Pods = n.Pods[:last]
+	n.npods--
 	n.meta[i] = n.meta[last]
 	n.meta[last] = podMeta{}
 	n.meta = n.meta[:last]
@@ -309,10 +357,15 @@ type NodeInfoSlab struct {
 	infos []NodeInfo
 	pods  []*api.Pod
 	meta  []podMeta
+	aff   []*api.Pod // room for PodsWithAffinity and ...RequiredAntiAffinity
 }
 
-// slabPods is the room for pods a NodeInfo from a slab starts with.
-const slabPods = 16
+// slabPods is the room for pods a NodeInfo from a slab starts with, and
+// slabAffinityPods for pods with affinity terms.
+const (
+	slabPods         = 16
+	slabAffinityPods = 4
+)
 
 // New returns an empty NodeInfo.
 func (s *NodeInfoSlab) New() *NodeInfo {
@@ -323,11 +376,17 @@ func (s *NodeInfoSlab) New() *NodeInfo {
 		s.pods = make([]*api.Pod, 256*slabPods)
 		s.meta = make([]podMeta, 256*slabPods)
 	}
+	if len(s.aff) < 2*slabAffinityPods {
+		s.aff = make([]*api.Pod, 256*2*slabAffinityPods)
+	}
 	ni := &s.infos[0]
 	s.infos = s.infos[1:]
 	// Capped, so that a node outgrowing its room reallocates on its own.
 	ni.Pods, ni.meta = s.pods[:0:slabPods], s.meta[:0:slabPods]
 	s.pods, s.meta = s.pods[slabPods:], s.meta[slabPods:]
+	ni.PodsWithAffinity = s.aff[:0:slabAffinityPods]
+	ni.PodsWithRequiredAntiAffinity = s.aff[slabAffinityPods : slabAffinityPods : 2*slabAffinityPods]
+	s.aff = s.aff[2*slabAffinityPods:]
 	return ni
 }
 
@@ -405,6 +464,14 @@ func (m *NodeToStatus) Reset() {
 	m.absent = nil
 }
 
+// named fills in the names of the entries Add recorded without one: a
+// node's name is read from its NodeInfo only when a name is asked for.
+func (m *NodeToStatus) named() {
+	for i := len(m.names); i < len(m.statuses); i++ {
+		m.names = append(m.names, m.infos[i].Name())
+	}
+}
+
 // Set records node's status, replacing an earlier one.
 func (m *NodeToStatus) Set(node string, s *Status) {
 	m.reindex()
@@ -422,16 +489,22 @@ func (m *NodeToStatus) Set(node string, s *Status) {
 // Add records the status of ni, a node not listed yet, found at position
 // pos of the node list the cycle scans: Set without the lookup.
 func (m *NodeToStatus) Add(ni *NodeInfo, pos int, s *Status) {
-	m.names = append(m.names, ni.Name())
-	m.statuses = append(m.statuses, s)
-	if m.positioned {
-		m.infos = append(m.infos, ni)
-		m.pos = append(m.pos, int32(pos))
+	if !m.positioned {
+		m.named()
+		m.names = append(m.names, ni.Name())
+		m.statuses = append(m.statuses, s)
+		return
 	}
+	m.statuses = append(m.statuses, s)
+	m.infos = append(m.infos, ni)
+	m.pos = append(m.pos, int32(pos))
 }
 
 // Get returns node's status, or the absent nodes' status.
 func (m *NodeToStatus) Get(node string) *Status {
+	if node != "" {
+		m.named()
+	}
 	if m.indexed == len(m.names) {
 		if i, ok := m.index[node]; ok {
 			return m.statuses[i]
@@ -449,6 +522,7 @@ func (m *NodeToStatus) Get(node string) *Status {
 
 // reindex brings the index up to date with the entries.
 func (m *NodeToStatus) reindex() {
+	m.named()
 	if m.index == nil {
 		m.index = make(map[string]int, len(m.names))
 	}
@@ -462,6 +536,7 @@ func (m *NodeToStatus) reindex() {
 // appended to names and statuses (arenas the caller keeps), without an
 // index until one is needed; it returns the arenas grown.
 func (m *NodeToStatus) AppendFrozen(dst *NodeToStatus, names []string, statuses []*Status) ([]string, []*Status) {
+	m.named()
 	n0 := len(names)
 	names = append(names, m.names...)
 	statuses = append(statuses, m.statuses...)
@@ -474,7 +549,7 @@ func (m *NodeToStatus) Len() int {
 	if m == nil {
 		return 0
 	}
-	return len(m.names)
+	return len(m.statuses)
 }
 
 // AbsentNodesStatus is the status of every node not listed.
@@ -493,8 +568,20 @@ func (m *NodeToStatus) ForEachExplicitNode(fn func(node string, s *Status)) {
 	if m == nil {
 		return
 	}
+	m.named()
 	for i, n := range m.names {
 		fn(n, m.statuses[i])
+	}
+}
+
+// ForEachStatus calls fn with each listed node's status in the order
+// recorded, without the names.
+func (m *NodeToStatus) ForEachStatus(fn func(s *Status)) {
+	if m == nil {
+		return
+	}
+	for _, s := range m.statuses {
+		fn(s)
 	}
 }
 
@@ -511,7 +598,7 @@ func (m *NodeToStatus) AppendNodesForStatusCode(out, nodes []*NodeInfo, code Cod
 	if !absentMatches && m.positionedIn(nodes) {
 		return m.listedForCode(out, nodes, code)
 	}
-	if len(m.names) > 0 {
+	if len(m.statuses) > 0 {
 		m.reindex()
 	}
 	for _, ni := range nodes {
@@ -536,7 +623,7 @@ func (m *NodeToStatus) Positions(nodes []*NodeInfo) (pos []int32, statuses []*St
 
 // positionedIn reports whether every entry knows its position in nodes.
 func (m *NodeToStatus) positionedIn(nodes []*NodeInfo) bool {
-	if !m.positioned || len(m.infos) != len(m.names) {
+	if !m.positioned || len(m.infos) != len(m.statuses) {
 		return false
 	}
 	for i, p := range m.pos {
@@ -639,7 +726,7 @@ func (d *Diagnosis) FilteredByPlugin(numAllNodes int) []PluginCount {
 		}
 		out = slices.Insert(out, i, PluginCount{plugin, n})
 	}
-	d.NodeToStatus.ForEachExplicitNode(func(_ string, s *Status) { add(s.Plugin(), 1) })
+	d.NodeToStatus.ForEachStatus(func(s *Status) { add(s.Plugin(), 1) })
 	if d.NodeToStatus != nil && d.NodeToStatus.AbsentNodesStatus().IsRejected() {
 		add(d.NodeToStatus.AbsentNodesStatus().Plugin(), numAllNodes-d.NodeToStatus.Len())
 	}
@@ -672,7 +759,7 @@ func (f *FitError) Error() string {
 		var distinct []*Status
 		var times []int
 		last := -1
-		d.NodeToStatus.ForEachExplicitNode(func(_ string, s *Status) {
+		d.NodeToStatus.ForEachStatus(func(s *Status) {
 			i := last
 			if i < 0 || distinct[i] != s {
 				i = slices.Index(distinct, s)

@@ -309,6 +309,22 @@ func (pl *NodeAffinity) Filter(_ *framework.CycleState, pod *api.Pod, ni *framew
 	return nil
 }
 
+// FilterNodes is Filter over nodes (framework.BatchFilterer).
+func (pl *NodeAffinity) FilterNodes(_ *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, out []*framework.Status) {
+	c := pl.specs.get(pod.Spec)
+	for j, ni := range nodes {
+		if out[j] != nil {
+			continue
+		}
+		node := ni.Node()
+		if pl.addedNodeSelector != nil && !pl.addedNodeSelector.matches(node) {
+			out[j] = errEnforced
+		} else if !c.requiredMatches(node) {
+			out[j] = errPodAffinity
+		}
+	}
+}
+
 // PreScore fails on a broken preferred term and returns Skip when neither
 // the pod nor the added affinity has preferred terms (node_affinity.go
 // PreScore).
@@ -419,3 +435,7 @@ func (pl *NodeAffinity) isSchedulableAfterNodeChange(pod *api.Pod, oldObj, newOb
 	}
 	return framework.Queue, nil
 }
+
+// FilterIsNodeLocal: Filter reads the added affinity, the pod's node selector and affinity, and the node's labels
+// (framework.NodeLocalFilter).
+func (pl *NodeAffinity) FilterIsNodeLocal() {}

@@ -62,6 +62,18 @@ func (pl *NodeName) Filter(_ *framework.CycleState, pod *api.Pod, ni *framework.
 	return errNodeName
 }
 
+// FilterNodes is Filter over nodes (framework.BatchFilterer).
+func (pl *NodeName) FilterNodes(_ *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, out []*framework.Status) {
+	if pod.NodeName == "" {
+		return
+	}
+	for j, ni := range nodes {
+		if out[j] == nil && !Fits(pod, ni) {
+			out[j] = errNodeName
+		}
+	}
+}
+
 // EventsToRegister: only a new node can be the named one; no hint, so the
 // event always queues (node_name.go EventsToRegister).
 func (pl *NodeName) EventsToRegister() []framework.ClusterEventWithHint {
@@ -85,3 +97,7 @@ func checkNoArgs(args any) error {
 	}
 	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }
+
+// FilterIsNodeLocal: Filter reads spec.nodeName (the pod's, empty when the framework relies on this) and the node's name
+// (framework.NodeLocalFilter).
+func (pl *NodeName) FilterIsNodeLocal() {}

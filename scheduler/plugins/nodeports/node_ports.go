@@ -116,6 +116,20 @@ func (pl *NodePorts) Filter(state *framework.CycleState, pod *api.Pod, ni *frame
 	return nil
 }
 
+// FilterNodes is Filter over nodes (framework.BatchFilterer).
+func (pl *NodePorts) FilterNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, out []*framework.Status) {
+	want, err := pl.preFilterState(state, pod)
+	for j, ni := range nodes {
+		switch {
+		case out[j] != nil:
+		case err != nil:
+			out[j] = framework.FilterStatus(pl, framework.AsStatus(err))
+		case !fitsPorts(want, ni):
+			out[j] = errPortConflict
+		}
+	}
+}
+
 // Fits reports whether none of the pod's host ports conflicts with the
 // node's pods (node_ports.go Fits).
 func Fits(pod *api.Pod, ni *framework.NodeInfo) bool {
@@ -227,3 +241,7 @@ func checkNoArgs(args any) error {
 	}
 	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }
+
+// FilterIsNodeLocal: Filter reads the pod's host ports and those of the node's pods
+// (framework.NodeLocalFilter).
+func (pl *NodePorts) FilterIsNodeLocal() {}

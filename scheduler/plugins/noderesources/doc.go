@@ -19,6 +19,9 @@
 // requests; the Fit strategies use the non-zero requests (100m CPU / 200Mi
 // memory for containers that request none) for cpu and memory; the
 // arithmetic is upstream's (integer, with float64 exactly where upstream
-// uses it), so the scores are upstream's to the unit. Filter and Score
-// allocate nothing unless the Filter rejects.
+// uses it), so the scores are upstream's to the unit. Filter, Score and
+// the per-cycle states allocate nothing: the states are kept per pod spec,
+// rejections are shared statuses, and the scores are kept in the NodeInfos
+// (framework.NodeInfo.MemoizedScore) for the next pod of the spec while the
+// node does not change.
 package noderesources

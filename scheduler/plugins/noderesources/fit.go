@@ -331,6 +331,31 @@ func (f *Fit) Filter(state *framework.CycleState, pod *api.Pod, ni *framework.No
 	return fitRejections[0][mask]
 }
 
+// FilterNodes is Filter over nodes (framework.BatchFilterer).
+func (f *Fit) FilterNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, out []*framework.Status) {
+	s, err := readState(&f.preFilterMemo, state, pod, preFilterStateKey)
+	if err != nil {
+		for j := range nodes {
+			if out[j] == nil {
+				out[j] = framework.FilterStatus(f, framework.AsStatus(fmt.Errorf("error reading %q from cycleState: %w", preFilterStateKey, err)))
+			}
+		}
+		return
+	}
+	for j, ni := range nodes {
+		if out[j] != nil {
+			continue
+		}
+		if mask, unresolvable := fitsMask(&s.req, ni); mask != 0 {
+			if unresolvable {
+				out[j] = fitRejections[1][mask]
+			} else {
+				out[j] = fitRejections[0][mask]
+			}
+		}
+	}
+}
+
 // The reasons fitsRequest gives, in its order, as bits of a mask.
 var fitReasons = [...]string{ErrReasonTooManyPods, ErrReasonInsufficientCPU, ErrReasonInsufficientMemory, ErrReasonInsufficientEphemeralSto}
 
@@ -354,7 +379,7 @@ var fitRejections = func() (out [2][1 << len(fitReasons)]*framework.Status) {
 // fitReasons, and whether one of them is unresolvable.
 func fitsMask(req *api.Resources, ni *framework.NodeInfo) (mask int, unresolvable bool) {
 	alloc, used := ni.Allocatable(), &ni.Requested
-	if n := int64(len(ni.Pods)); n+1 > alloc.Pods {
+	if n := int64(ni.NumPods()); n+1 > alloc.Pods {
 		mask = 1
 	}
 	if req.MilliCPU == 0 && req.MemoryBytes == 0 && req.EphemeralStorageBytes == 0 {
@@ -405,7 +430,7 @@ func podRequests(pod *api.Pod) api.Resources {
 func fitsRequest(req api.Resources, ni *framework.NodeInfo) []InsufficientResource {
 	var out []InsufficientResource
 	alloc, used := ni.Allocatable(), ni.Requested
-	if n := int64(len(ni.Pods)); n+1 > alloc.Pods {
+	if n := int64(ni.NumPods()); n+1 > alloc.Pods {
 		out = append(out, InsufficientResource{"pods", ErrReasonTooManyPods, 1, n, alloc.Pods, false})
 	}
 	if req.MilliCPU == 0 && req.MemoryBytes == 0 && req.EphemeralStorageBytes == 0 {
@@ -479,3 +504,7 @@ func anyRequestedResourceIncreased(req, before, after api.Resources) bool {
 		(req.MemoryBytes > 0 && after.MemoryBytes > before.MemoryBytes) ||
 		(req.EphemeralStorageBytes > 0 && after.EphemeralStorageBytes > before.EphemeralStorageBytes)
 }
+
+// FilterIsNodeLocal: Filter reads the pod's requests and the node's allocatable, requests and pod count
+// (framework.NodeLocalFilter).
+func (f *Fit) FilterIsNodeLocal() {}

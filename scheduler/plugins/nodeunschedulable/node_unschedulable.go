@@ -66,6 +66,25 @@ func (pl *NodeUnschedulable) Filter(_ *framework.CycleState, pod *api.Pod, ni *f
 	return errUnschedulable
 }
 
+// FilterNodes is Filter over nodes (framework.BatchFilterer).
+func (pl *NodeUnschedulable) FilterNodes(_ *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, out []*framework.Status) {
+	tolerates := -1 // not yet known
+	for j, ni := range nodes {
+		if out[j] != nil || !ni.Unschedulable() {
+			continue
+		}
+		if tolerates < 0 {
+			tolerates = 0
+			if toleratesUnschedulable(pod) {
+				tolerates = 1
+			}
+		}
+		if tolerates == 0 {
+			out[j] = errUnschedulable
+		}
+	}
+}
+
 // EventsToRegister: a new node or a node update on spec.unschedulable
 // (reported as UpdateNodeTaint) may help (node_unschedulable.go
 // EventsToRegister). Upstream also registers the pod's own toleration
@@ -108,3 +127,7 @@ func checkNoArgs(args any) error {
 	}
 	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }
+
+// FilterIsNodeLocal: Filter reads the pod's tolerations and the node's spec.unschedulable
+// (framework.NodeLocalFilter).
+func (pl *NodeUnschedulable) FilterIsNodeLocal() {}

@@ -68,17 +68,29 @@ func (pl *PodTopologySpread) syncIndex(nodes []*framework.NodeInfo) {
 }
 
 // aggregate returns the aggregate of constraint c's selector in ns over
-// key k, for the nodes having every key of need (by name), building it on
-// first use; nil without pod tracking.
-func (pl *PodTopologySpread) aggregate(c *constraint, ns string, k *topoindex.Key, need []string, emptyMissing bool,
+// key k, for the nodes having the topology key of every constraint of need,
+// building it on first use; nil without pod tracking.
+func (pl *PodTopologySpread) aggregate(c *constraint, ns string, k *topoindex.Key, needOf []constraint, emptyMissing bool,
 	nodes []*framework.NodeInfo) *domainAgg {
 	if !pl.index.Tracking() {
 		return nil
 	}
-	need = slices.Compact(slices.Sorted(slices.Values(need)))
-	ak := aggKey{ns, c.selKey, k.Name(), strings.Join(need, "\x00"), emptyMissing}
+	var need []string
+	needKey := ""
+	switch len(needOf) {
+	case 0:
+	case 1: // the common case, without allocating
+		needKey = needOf[0].topologyKey
+	default:
+		need = slices.Compact(slices.Sorted(slices.Values(keyNames(needOf))))
+		needKey = strings.Join(need, "\x00")
+	}
+	ak := aggKey{ns, c.selKey, k.Name(), needKey, emptyMissing}
 	if a := pl.aggs[ak]; a != nil {
 		return a
+	}
+	if len(needOf) == 1 {
+		need = []string{needKey}
 	}
 	if len(pl.aggList) >= maxAggs {
 		clear(pl.aggs)

@@ -146,9 +146,8 @@ func (pl *PodTopologySpread) calPreFilterState(pod *api.Pod, cs []constraint, no
 	aff := pl.compiled(pod).affinity
 	if noNodeCheck(cs, aff) && pl.index.Tracking() {
 		// The sums kept across cycles: what the loop below adds up.
-		need := keyNames(cs)
 		for i := range cs {
-			a := pl.aggregate(&cs[i], pod.Namespace, s.per[i].key, need, false, nodes)
+			a := pl.aggregate(&cs[i], pod.Namespace, s.per[i].key, cs, false, nodes)
 			d := &s.per[i]
 			d.grow(int32(len(a.sum)) - 1)
 			for id, n := range a.nodes {

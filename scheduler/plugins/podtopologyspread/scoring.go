@@ -131,9 +131,9 @@ func (pl *PodTopologySpread) PreScore(state *framework.CycleState, pod *api.Pod,
 	}
 	if noNodeCheck(cs, aff) && pl.index.Tracking() {
 		// The sums kept across cycles: what the loop below adds up.
-		var need []string
+		var need []constraint
 		if requireAll {
-			need = keyNames(cs)
+			need = cs
 		}
 		for i := range act {
 			a := &act[i]

@@ -115,6 +115,17 @@ func (pl *TaintToleration) Filter(_ *framework.CycleState, pod *api.Pod, ni *fra
 	return nil
 }
 
+// FilterNodes is Filter over nodes (framework.BatchFilterer).
+func (pl *TaintToleration) FilterNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, out []*framework.Status) {
+	for j, ni := range nodes {
+		if out[j] == nil && ni.NumTaints() > 0 {
+			if s := pl.Filter(state, pod, ni); s != nil {
+				out[j] = framework.FilterStatus(pl, s)
+			}
+		}
+	}
+}
+
 // PreScore has nothing to precompute. Upstream keeps the tolerations whose
 // effect is empty or PreferNoSchedule (getAllTolerationPreferNoSchedule),
 // but a toleration with another effect never tolerates a PreferNoSchedule
@@ -145,7 +156,7 @@ func (pl *TaintToleration) Score(_ *framework.CycleState, pod *api.Pod, ni *fram
 // ScoreNodes is Score for every node (framework.BatchScorer).
 func (pl *TaintToleration) ScoreNodes(state *framework.CycleState, pod *api.Pod, nodes []*framework.NodeInfo, scores framework.NodeScoreList) *framework.Status {
 	for j, ni := range nodes {
-		if len(ni.Taints()) == 0 {
+		if ni.NumTaints() == 0 {
 			scores[j].Score = 0
 			continue
 		}
@@ -153,6 +164,10 @@ func (pl *TaintToleration) ScoreNodes(state *framework.CycleState, pod *api.Pod,
 	}
 	return nil
 }
+
+// NormalizeScoreIgnoresNames: NormalizeScore reads the scores only
+// (framework.NamelessNormalizer).
+func (pl *TaintToleration) NormalizeScoreIgnoresNames() {}
 
 // ScoreExtensions returns the plugin: its counts are reversed into [0, 100].
 func (pl *TaintToleration) ScoreExtensions() framework.ScoreExtensions { return pl }
@@ -322,3 +337,7 @@ func AsNodes(oldObj, newObj any) (original, modified *api.Node, err error) {
 	}
 	return original, modified, nil
 }
+
+// FilterIsNodeLocal: Filter reads the pod's tolerations and the node's taints
+// (framework.NodeLocalFilter).
+func (pl *TaintToleration) FilterIsNodeLocal() {}

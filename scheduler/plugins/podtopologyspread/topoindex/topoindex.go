@@ -21,17 +21,14 @@ type Index struct {
 	cursor int
 
 	tracking bool
-	// Each position's pod pointers as last seen: their number, the first
-	// (in a dense slice, as most nodes hold few pods) and the rest. Holding
-	// the pods keeps their addresses from being reused.
-	npods []int32
-	first []*api.Pod
-	rest  [][]*api.Pod
-	gens  []uint64
-	// podPos finds the position holding a pod, to restamp it when the
-	// store writes to the pod.
-	podPos  map[*api.Pod]int32
-	nextGen uint64
+	// gens are the positions' pod stamps (Gens).
+	gens []uint64
+	// namePos finds the position of a node by name, to restamp it when
+	// the store writes to one of the pods bound to it; dupNames: two
+	// positions share a name, and then every position is restamped.
+	namePos  map[string]int32
+	dupNames bool
+	nextGen  uint64
 	// dirty are the pods the store wrote to since the last Sync; past
 	// maxDirty the index drops them and restamps every position.
 	dirty    []*api.Pod
@@ -88,10 +85,6 @@ const (
 // for writes to pods.
 func (ix *Index) TrackPods(store *cluster.Store) {
 	ix.tracking = true
-	ix.podPos = map[*api.Pod]int32{}
-	ix.npods = make([]int32, len(ix.infos))
-	ix.first = make([]*api.Pod, len(ix.infos))
-	ix.rest = make([][]*api.Pod, len(ix.infos))
 	ix.gens = make([]uint64, len(ix.infos))
 	for i := range ix.gens {
 		ix.gens[i] = ix.stamp()
@@ -194,16 +187,21 @@ func (ix *Index) Sync(nodes []*framework.NodeInfo) {
 	if !ix.tracking {
 		return
 	}
-	if ix.dirtyAll {
+	if ix.dirtyAll || (ix.dupNames && len(ix.dirty) > 0) {
 		for i := range ix.gens {
 			ix.gens[i] = ix.stamp()
 		}
 		ix.changedAll = ix.trackChanges
 	} else {
+		// The node a written pod is bound to: a superset of the positions
+		// holding it (an assumed copy is not the store's object), which
+		// only restamps more.
 		for _, p := range ix.dirty {
-			if i, ok := ix.podPos[p]; ok {
-				ix.gens[i] = ix.stamp()
-				ix.mark(int(i))
+			if p.NodeName == "" {
+				continue
+			}
+			if i, ok := ix.namePos[p.NodeName]; ok {
+				ix.restamp(int(i))
 			}
 		}
 	}
@@ -270,7 +268,7 @@ func (ix *Index) syncPos(i int, ni *framework.NodeInfo) {
 	if g := ni.Generation(); moved || ix.ngen[i] != g {
 		ix.ngen[i] = g
 		if ix.tracking {
-			ix.setPods(i, ni.Pods)
+			ix.restamp(i)
 		}
 	}
 }
@@ -279,14 +277,11 @@ func (ix *Index) syncPos(i int, ni *framework.NodeInfo) {
 func (ix *Index) resize(n int) {
 	for i := n; i < len(ix.infos); i++ {
 		ix.setNode(i, nil, nil)
-		if ix.tracking {
-			ix.setPods(i, nil)
-		}
 	}
 	if n < len(ix.infos) {
 		ix.infos, ix.nodes, ix.ngen = ix.infos[:n], ix.nodes[:n], ix.ngen[:n]
 		if ix.tracking {
-			ix.npods, ix.first, ix.rest, ix.gens = ix.npods[:n], ix.first[:n], ix.rest[:n], ix.gens[:n]
+			ix.gens = ix.gens[:n]
 		}
 		for _, k := range ix.keys {
 			k.Domain = k.Domain[:n]
@@ -295,7 +290,6 @@ func (ix *Index) resize(n int) {
 	for len(ix.infos) < n {
 		ix.infos, ix.nodes, ix.ngen = append(ix.infos, nil), append(ix.nodes, nil), append(ix.ngen, 0)
 		if ix.tracking {
-			ix.npods, ix.first, ix.rest = append(ix.npods, 0), append(ix.first, nil), append(ix.rest, nil)
 			ix.gens = append(ix.gens, ix.stamp())
 			ix.mark(len(ix.gens) - 1)
 		}
@@ -312,10 +306,20 @@ func (ix *Index) setNode(i int, ni *framework.NodeInfo, n *api.Node) {
 		if p, ok := ix.pos[old]; ok && int(p) == i {
 			delete(ix.pos, old)
 		}
+		if p, ok := ix.namePos[old.Name]; ok && int(p) == i {
+			delete(ix.namePos, old.Name)
+		}
 	}
 	ix.infos[i], ix.nodes[i] = ni, n
 	if n != nil {
 		ix.pos[n] = int32(i)
+		if ix.namePos == nil {
+			ix.namePos = map[string]int32{}
+		}
+		if p, ok := ix.namePos[n.Name]; ok && int(p) != i {
+			ix.dupNames = true
+		}
+		ix.namePos[n.Name] = int32(i)
 	}
 	for _, k := range ix.keys {
 		k.set(i, k.lookup(n))
@@ -323,28 +327,8 @@ func (ix *Index) setNode(i int, ni *framework.NodeInfo, n *api.Node) {
 	ix.mark(i)
 }
 
-// setPods records position i's pods and restamps it.
-func (ix *Index) setPods(i int, pods []*api.Pod) {
-	forget := func(p *api.Pod) {
-		if j, ok := ix.podPos[p]; ok && int(j) == i {
-			delete(ix.podPos, p)
-		}
-	}
-	if ix.npods[i] > 0 {
-		forget(ix.first[i])
-	}
-	for _, p := range ix.rest[i] {
-		forget(p)
-	}
-	clear(ix.rest[i])
-	ix.npods[i], ix.first[i], ix.rest[i] = int32(len(pods)), nil, ix.rest[i][:0]
-	if len(pods) > 0 {
-		ix.first[i] = pods[0]
-		ix.rest[i] = append(ix.rest[i], pods[1:]...)
-	}
-	for _, p := range pods {
-		ix.podPos[p] = int32(i)
-	}
+// restamp gives position i a new pod stamp.
+func (ix *Index) restamp(i int) {
 	ix.gens[i] = ix.stamp()
 	ix.mark(i)
 }
