@@ -33,21 +33,33 @@ type Event struct {
 type EventLog struct {
 	events []Event
 	index  map[eventKey]int
+	// origins interns (type, source, host): it keeps eventKey at most 128
+	// bytes, the size Go maps store inline, so a new event allocates no key.
+	origins map[eventOrigin]int32
 }
 
+type eventOrigin struct{ typ, source, host string }
+
 type eventKey struct {
-	typ, reason, message, source, host string
-	object                             ObjectRef
+	reason, message string
+	origin          int32
+	object          ObjectRef
 }
 
 // Record adds an event about obj at now.
 func (l *EventLog) Record(now sim.Time, obj api.Object, typ, reason, message, source, host string) {
 	m := obj.Meta()
 	ref := ObjectRef{Kind: obj.Kind(), Namespace: m.Namespace, Name: m.Name, UID: m.UID}
-	key := eventKey{typ, reason, message, source, host, ref}
 	if l.index == nil {
-		l.index = map[eventKey]int{}
+		l.index, l.origins = map[eventKey]int{}, map[eventOrigin]int32{}
 	}
+	o := eventOrigin{typ, source, host}
+	origin, ok := l.origins[o]
+	if !ok {
+		origin = int32(len(l.origins))
+		l.origins[o] = origin
+	}
+	key := eventKey{reason, message, origin, ref}
 	if i, ok := l.index[key]; ok {
 		l.events[i].Count++
 		l.events[i].Last = now

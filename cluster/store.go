@@ -48,9 +48,14 @@ type Store struct {
 	podsByNode   *btree.BTreeG[*api.Pod]
 	dependents   *btree.BTreeG[dependent]
 	watchers     [api.NumKinds][]Handler
-	observers    []Observer
-	names        namer
-	admission    admission
+	// pending are the watch deliveries scheduled, in due order; deliver
+	// (made once) pops the front, so a write schedules no new closure.
+	pending   []pendingEvent
+	pendingAt int
+	deliverFn func()
+	observers []Observer
+	names     namer
+	admission admission
 	// classRV counts PriorityClass changes, so admission knows when its
 	// cached priorities are stale.
 	classRV int64
@@ -96,6 +101,7 @@ func lessDependent(a, b dependent) bool {
 // NewStore returns a store holding the namespaces every cluster starts with.
 func NewStore(eng *sim.Engine) *Store {
 	s := &Store{eng: eng, WatchLatency: DefaultWatchLatency, names: namer{rnd: eng.Rand("store/names")}}
+	s.deliverFn = s.deliver
 	for k := range s.tables {
 		s.tables[k] = btree.NewG(16, lessObject)
 	}
@@ -372,11 +378,40 @@ func (s *Store) notify(t EventType, obj api.Object) {
 		return
 	}
 	ev := WatchEvent{Type: t, Object: obj}
-	s.eng.After(s.WatchLatency, func() {
-		for _, h := range hs {
-			h(ev)
-		}
-	})
+	due := s.Now().Add(s.WatchLatency)
+	if n := len(s.pending); n > s.pendingAt && s.pending[n-1].due > due {
+		// WatchLatency was lowered with deliveries pending: this one
+		// overtakes them, so it cannot wait in the queue.
+		s.eng.At(due, func() { deliverTo(hs, ev) })
+		return
+	}
+	if s.pendingAt == len(s.pending) { // drained: reuse the backing array
+		s.pending, s.pendingAt = s.pending[:0], 0
+	}
+	s.pending = append(s.pending, pendingEvent{due, ev, hs})
+	s.eng.At(due, s.deliverFn)
+}
+
+type pendingEvent struct {
+	due sim.Time
+	ev  WatchEvent
+	hs  []Handler
+}
+
+// deliver hands the oldest pending event to its watchers: engine events at
+// one time fire in the order scheduled, and pending is in due order, so the
+// front is the one due now.
+func (s *Store) deliver() {
+	p := s.pending[s.pendingAt]
+	s.pending[s.pendingAt] = pendingEvent{}
+	s.pendingAt++
+	deliverTo(p.hs, p.ev)
+}
+
+func deliverTo(hs []Handler, ev WatchEvent) {
+	for _, h := range hs {
+		h(ev)
+	}
 }
 
 func (s *Store) mustBeStored(obj api.Object) {
