@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"reflect"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -301,44 +303,19 @@ func poolNode(p NodePool, i int) *api.Node {
 	return n
 }
 
-// cloneObject copies what a run mutates (metadata, status, spec scalars);
-// compiled specs and templates are immutable and stay shared.
+// cloneObject copies what a run mutates (metadata, status, spec scalars):
+// a shallow copy of the compact object, plus the node's condition and taint
+// slices, which a run edits in place. Compiled specs and templates are
+// immutable and stay shared; loaded objects have no status to share.
 func cloneObject(o api.Object) api.Object {
-	switch v := o.(type) {
-	case *api.Pod:
-		c := *v
-		return &c
-	case *api.Node:
-		c := *v
-		c.Conditions = append([]api.Condition(nil), v.Conditions...)
-		c.Taints = append([]corev1.Taint(nil), v.Taints...)
-		return &c
-	case *api.Deployment:
-		c := *v
-		return &c
-	case *api.ReplicaSet:
-		c := *v
-		return &c
-	case *api.Namespace:
-		c := *v
-		return &c
-	case *api.Service:
-		c := *v
-		return &c
-	case *api.Opaque:
-		c := *v
-		return &c
-	case *api.PriorityClass:
-		c := *v
-		return &c
-	case *api.PodDisruptionBudget:
-		c := *v
-		return &c
-	case *api.Lease:
-		c := *v
-		return &c
+	v := reflect.ValueOf(o).Elem()
+	c := reflect.New(v.Type())
+	c.Elem().Set(v)
+	out := c.Interface().(api.Object)
+	if n, ok := out.(*api.Node); ok {
+		n.Conditions, n.Taints = slices.Clone(n.Conditions), slices.Clone(n.Taints)
 	}
-	panic(fmt.Sprintf("scenarios: cannot clone %T", o))
+	return out
 }
 
 // latencyTracker measures, per pod, creation → scheduled and creation →
