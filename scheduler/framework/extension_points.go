@@ -130,6 +130,50 @@ type FrameworkHandle interface {
 // relative to args (scoringStrategy.resources[0].weight: ...), and the
 // scheduler prefixes the profile and pluginConfig path.
 func DecodeArgs(raw json.RawMessage, into any) error {
+	return decodeArgs(raw, into)
+}
+
+// ResolveArgs is the factory side of that contract for a plugin with args
+// type T: nil gives def, a T or *T is taken as given (already defaulted),
+// and the raw form goes through decode (DecodeArgs, defaults, validation).
+func ResolveArgs[T any](args any, def T, decode func(json.RawMessage) (any, error)) (T, error) {
+	switch x := args.(type) {
+	case nil:
+		return def, nil
+	case T:
+		return x, nil
+	case *T:
+		if x == nil {
+			return def, nil
+		}
+		return *x, nil
+	case json.RawMessage:
+		d, err := decode(x)
+		if err != nil {
+			return def, err
+		}
+		return d.(T), nil
+	}
+	return def, fmt.Errorf("want args of type %T, got %T", def, args)
+}
+
+// NoArgs is the contract for a plugin that takes no arguments upstream: nil,
+// or the raw form of an object with no field.
+func NoArgs(plugin string, args any) error {
+	switch x := args.(type) {
+	case nil:
+		return nil
+	case json.RawMessage:
+		if len(x) == 0 {
+			return nil
+		}
+		var none struct{}
+		return DecodeArgs(x, &none)
+	}
+	return fmt.Errorf("plugin %s takes no args, got %T", plugin, args)
+}
+
+func decodeArgs(raw json.RawMessage, into any) error {
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
 	if err := d.Decode(into); err != nil {

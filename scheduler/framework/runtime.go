@@ -1018,20 +1018,27 @@ func grow[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// RunReservePluginsReserve runs the Reserve plugins until one fails
-// (framework.go RunReservePluginsReserve); the caller then runs Unreserve.
-func (f *Framework) RunReservePluginsReserve(state *CycleState, pod *api.Pod, nodeName string) *Status {
-	for _, pl := range f.reserve {
-		s := pl.Reserve(state, pod, nodeName)
+// runUntilFailure runs one extension point's plugins in order until one does
+// not succeed: a rejection is returned as it is, anything else as an Error
+// naming the point and plugin (framework.go Run<Point>Plugins).
+func runUntilFailure[P Plugin](point string, plugins []P, call func(P) *Status) *Status {
+	for _, pl := range plugins {
+		s := call(pl)
 		if s.IsSuccess() {
 			continue
 		}
 		if s.IsRejected() {
 			return s.WithPlugin(pl.Name())
 		}
-		return AsStatus(fmt.Errorf("running Reserve plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())
+		return AsStatus(fmt.Errorf("running %s plugin %q: %w", point, pl.Name(), s.AsError())).WithPlugin(pl.Name())
 	}
 	return nil
+}
+
+// RunReservePluginsReserve runs the Reserve plugins until one fails
+// (framework.go RunReservePluginsReserve); the caller then runs Unreserve.
+func (f *Framework) RunReservePluginsReserve(state *CycleState, pod *api.Pod, nodeName string) *Status {
+	return runUntilFailure("Reserve", f.reserve, func(pl ReservePlugin) *Status { return pl.Reserve(state, pod, nodeName) })
 }
 
 // RunReservePluginsUnreserve runs every Reserve plugin's Unreserve, in
@@ -1045,33 +1052,13 @@ func (f *Framework) RunReservePluginsUnreserve(state *CycleState, pod *api.Pod, 
 // RunPermitPlugins runs the Permit plugins until one rejects or fails
 // (framework.go RunPermitPlugins, without Wait).
 func (f *Framework) RunPermitPlugins(state *CycleState, pod *api.Pod, nodeName string) *Status {
-	for _, pl := range f.permit {
-		s := pl.Permit(state, pod, nodeName)
-		if s.IsSuccess() {
-			continue
-		}
-		if s.IsRejected() {
-			return s.WithPlugin(pl.Name())
-		}
-		return AsStatus(fmt.Errorf("running Permit plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())
-	}
-	return nil
+	return runUntilFailure("Permit", f.permit, func(pl PermitPlugin) *Status { return pl.Permit(state, pod, nodeName) })
 }
 
 // RunPreBindPlugins runs the PreBind plugins in order until one fails
 // (framework.go RunPreBindPlugins, sequentially).
 func (f *Framework) RunPreBindPlugins(state *CycleState, pod *api.Pod, nodeName string) *Status {
-	for _, pl := range f.preBind {
-		s := pl.PreBind(state, pod, nodeName)
-		if s.IsSuccess() {
-			continue
-		}
-		if s.IsRejected() {
-			return s.WithPlugin(pl.Name())
-		}
-		return AsStatus(fmt.Errorf("running PreBind plugin %q: %w", pl.Name(), s.AsError())).WithPlugin(pl.Name())
-	}
-	return nil
+	return runUntilFailure("PreBind", f.preBind, func(pl PreBindPlugin) *Status { return pl.PreBind(state, pod, nodeName) })
 }
 
 // RunBindPlugins runs the binders until one does not Skip (framework.go

@@ -118,20 +118,9 @@ var _ framework.PostFilterPlugin = (*DefaultPreemption)(nil)
 // framework.FrameworkHandle (the *framework.Framework a factory is given).
 func New(args any, h framework.Handle) (framework.Plugin, error) {
 	a := DefaultArgs()
-	switch x := args.(type) {
-	case nil:
-	case Args:
-		a = x
-	case *Args:
-		a = *x
-	case json.RawMessage:
-		d, err := DecodeArgs(x)
-		if err != nil {
-			return nil, err
-		}
-		a = d.(Args)
-	default:
-		return nil, fmt.Errorf("got args of type %T, want defaultpreemption.Args", args)
+	a, err := framework.ResolveArgs(args, a, DecodeArgs)
+	if err != nil {
+		return nil, err
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err

@@ -1,9 +1,7 @@
 package imagelocality
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/kubesim/kubesim/api"
@@ -43,7 +41,7 @@ var (
 // New builds the plugin; it takes no args and needs the handle for the
 // snapshot's nodes.
 func New(args any, h framework.Handle) (framework.Plugin, error) {
-	if err := checkNoArgs(args); err != nil {
+	if err := framework.NoArgs(Name, args); err != nil {
 		return nil, err
 	}
 	if h == nil {
@@ -504,20 +502,4 @@ func (c *imageCounter) found(p int, ni *framework.NodeInfo) int {
 		return -1
 	}
 	return p
-}
-
-// checkNoArgs accepts nil, or the JSON form of pluginConfig[].args holding
-// no field: the plugin takes no arguments upstream.
-func checkNoArgs(args any) error {
-	switch x := args.(type) {
-	case nil:
-		return nil
-	case json.RawMessage:
-		if len(x) == 0 {
-			return nil
-		}
-		var none struct{}
-		return framework.DecodeArgs(x, &none)
-	}
-	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }

@@ -69,22 +69,9 @@ var (
 // as ValidateNodeAffinityArgs does (node_affinity.go New, getArgs).
 func New(args any, _ framework.Handle) (framework.Plugin, error) {
 	var a Args
-	switch x := args.(type) {
-	case nil:
-	case Args:
-		a = x
-	case *Args:
-		if x != nil {
-			a = *x
-		}
-	case json.RawMessage:
-		d, err := DecodeArgs(x)
-		if err != nil {
-			return nil, err
-		}
-		a = d.(Args)
-	default:
-		return nil, fmt.Errorf("args are not of type NodeAffinityArgs, got %T", args)
+	a, err := framework.ResolveArgs(args, a, DecodeArgs)
+	if err != nil {
+		return nil, err
 	}
 	pl := &NodeAffinity{}
 	if aff := a.AddedAffinity; aff != nil {

@@ -1,9 +1,6 @@
 package nodename
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/kubesim/kubesim/api"
 	"github.com/kubesim/kubesim/scheduler/framework"
 )
@@ -25,7 +22,7 @@ var (
 
 // New builds the plugin; it takes no args.
 func New(args any, _ framework.Handle) (framework.Plugin, error) {
-	if err := checkNoArgs(args); err != nil {
+	if err := framework.NoArgs(Name, args); err != nil {
 		return nil, err
 	}
 	return &NodeName{}, nil
@@ -80,22 +77,6 @@ func (pl *NodeName) EventsToRegister() []framework.ClusterEventWithHint {
 	return []framework.ClusterEventWithHint{
 		{Event: framework.ClusterEvent{Resource: framework.Node, ActionType: framework.Add}},
 	}
-}
-
-// checkNoArgs accepts nil, or the JSON form of pluginConfig[].args holding
-// no field: the plugin takes no arguments upstream.
-func checkNoArgs(args any) error {
-	switch x := args.(type) {
-	case nil:
-		return nil
-	case json.RawMessage:
-		if len(x) == 0 {
-			return nil
-		}
-		var none struct{}
-		return framework.DecodeArgs(x, &none)
-	}
-	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }
 
 // FilterIsNodeLocal: Filter reads spec.nodeName (the pod's, empty when the framework relies on this) and the node's name

@@ -1,7 +1,6 @@
 package nodeports
 
 import (
-	"encoding/json"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,7 +46,7 @@ var (
 
 // New builds the plugin; it takes no args.
 func New(args any, _ framework.Handle) (framework.Plugin, error) {
-	if err := checkNoArgs(args); err != nil {
+	if err := framework.NoArgs(Name, args); err != nil {
 		return nil, err
 	}
 	return &NodePorts{}, nil
@@ -224,22 +223,6 @@ func isSchedulableAfterAssignedPodDeleted(pod *api.Pod, oldObj, _ any) (framewor
 		return framework.QueueSkip, nil
 	}
 	return framework.Queue, nil
-}
-
-// checkNoArgs accepts nil, or the JSON form of pluginConfig[].args holding
-// no field: the plugin takes no arguments upstream.
-func checkNoArgs(args any) error {
-	switch x := args.(type) {
-	case nil:
-		return nil
-	case json.RawMessage:
-		if len(x) == 0 {
-			return nil
-		}
-		var none struct{}
-		return framework.DecodeArgs(x, &none)
-	}
-	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }
 
 // FilterIsNodeLocal: Filter reads the pod's host ports and those of the node's pods

@@ -2,7 +2,6 @@ package noderesources
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"slices"
 
@@ -111,22 +110,9 @@ var (
 // (balanced_allocation.go NewBalancedAllocation).
 func NewBalancedAllocation(args any, _ framework.Handle) (framework.Plugin, error) {
 	a := DefaultBalancedAllocationArgs()
-	switch x := args.(type) {
-	case nil:
-	case BalancedAllocationArgs:
-		a = x
-	case *BalancedAllocationArgs:
-		if x != nil {
-			a = *x
-		}
-	case json.RawMessage:
-		d, err := DecodeBalancedAllocationArgs(x)
-		if err != nil {
-			return nil, err
-		}
-		a = d.(BalancedAllocationArgs)
-	default:
-		return nil, fmt.Errorf("want args to be of type NodeResourcesBalancedAllocationArgs, got %T", args)
+	a, err := framework.ResolveArgs(args, a, DecodeBalancedAllocationArgs)
+	if err != nil {
+		return nil, err
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err

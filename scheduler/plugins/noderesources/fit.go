@@ -165,22 +165,9 @@ var (
 // form (fit.go NewFit). A nil ScoringStrategy is the default one.
 func New(args any, _ framework.Handle) (framework.Plugin, error) {
 	a := DefaultArgs()
-	switch x := args.(type) {
-	case nil:
-	case Args:
-		a = x
-	case *Args:
-		if x != nil {
-			a = *x
-		}
-	case json.RawMessage:
-		d, err := DecodeArgs(x)
-		if err != nil {
-			return nil, err
-		}
-		a = d.(Args)
-	default:
-		return nil, fmt.Errorf("want args of type noderesources.Args, got %T", args)
+	a, err := framework.ResolveArgs(args, a, DecodeArgs)
+	if err != nil {
+		return nil, err
 	}
 	if a.ScoringStrategy == nil {
 		a.ScoringStrategy = DefaultArgs().ScoringStrategy

@@ -1,9 +1,6 @@
 package nodeunschedulable
 
 import (
-	"encoding/json"
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubesim/kubesim/api"
@@ -35,7 +32,7 @@ var (
 
 // New builds the plugin; it takes no args.
 func New(args any, _ framework.Handle) (framework.Plugin, error) {
-	if err := checkNoArgs(args); err != nil {
+	if err := framework.NoArgs(Name, args); err != nil {
 		return nil, err
 	}
 	return &NodeUnschedulable{}, nil
@@ -110,22 +107,6 @@ func isSchedulableAfterNodeChange(_ *api.Pod, oldObj, newObj any) (framework.Que
 		return framework.Queue, nil
 	}
 	return framework.QueueSkip, nil
-}
-
-// checkNoArgs accepts nil, or the JSON form of pluginConfig[].args holding
-// no field: the plugin takes no arguments upstream.
-func checkNoArgs(args any) error {
-	switch x := args.(type) {
-	case nil:
-		return nil
-	case json.RawMessage:
-		if len(x) == 0 {
-			return nil
-		}
-		var none struct{}
-		return framework.DecodeArgs(x, &none)
-	}
-	return fmt.Errorf("plugin %s takes no args, got %T", Name, args)
 }
 
 // FilterIsNodeLocal: Filter reads the pod's tolerations and the node's spec.unschedulable

@@ -127,22 +127,9 @@ var (
 // (Services and ReplicaSets for default constraints).
 func New(args any, h framework.Handle) (framework.Plugin, error) {
 	a := DefaultArgs()
-	switch x := args.(type) {
-	case nil:
-	case Args:
-		a = x
-	case *Args:
-		if x != nil {
-			a = *x
-		}
-	case json.RawMessage:
-		d, err := DecodeArgs(x)
-		if err != nil {
-			return nil, err
-		}
-		a = d.(Args)
-	default:
-		return nil, fmt.Errorf("want args to be of type PodTopologySpreadArgs, got %T", args)
+	a, err := framework.ResolveArgs(args, a, DecodeArgs)
+	if err != nil {
+		return nil, err
 	}
 	a.setDefaults()
 	if err := validateArgs(&a); err != nil {
