@@ -358,3 +358,29 @@ type NodePluginScores struct {
 	TotalScore int64
 	Randomizer int
 }
+
+// DefaultNormalizeScore scales scores to [0, maxPriority] by the highest,
+// in integer arithmetic, reversed if asked (helper/normalize_score.go
+// DefaultNormalizeScore). With every score 0 they stay 0, or all become
+// maxPriority when reversed.
+func DefaultNormalizeScore(maxPriority int64, reverse bool, scores NodeScoreList) {
+	var maxCount int64
+	for i := range scores {
+		maxCount = max(maxCount, scores[i].Score)
+	}
+	if maxCount == 0 {
+		if reverse {
+			for i := range scores {
+				scores[i].Score = maxPriority
+			}
+		}
+		return
+	}
+	for i := range scores {
+		s := maxPriority * scores[i].Score / maxCount
+		if reverse {
+			s = maxPriority - s
+		}
+		scores[i].Score = s
+	}
+}

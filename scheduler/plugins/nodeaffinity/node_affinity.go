@@ -348,31 +348,8 @@ func (pl *NodeAffinity) ScoreExtensions() framework.ScoreExtensions { return pl 
 // NormalizeScore scales by the highest sum (helper.DefaultNormalizeScore(100,
 // false)).
 func (pl *NodeAffinity) NormalizeScore(_ *framework.CycleState, _ *api.Pod, scores framework.NodeScoreList) *framework.Status {
-	defaultNormalizeScore(framework.MaxNodeScore, false, scores)
+	framework.DefaultNormalizeScore(framework.MaxNodeScore, false, scores)
 	return nil
-}
-
-// defaultNormalizeScore is helper/normalize_score.go DefaultNormalizeScore.
-func defaultNormalizeScore(maxPriority int64, reverse bool, scores framework.NodeScoreList) {
-	var maxCount int64
-	for i := range scores {
-		maxCount = max(maxCount, scores[i].Score)
-	}
-	if maxCount == 0 {
-		if reverse {
-			for i := range scores {
-				scores[i].Score = maxPriority
-			}
-		}
-		return
-	}
-	for i := range scores {
-		s := maxPriority * scores[i].Score / maxCount
-		if reverse {
-			s = maxPriority - s
-		}
-		scores[i].Score = s
-	}
 }
 
 // EventsToRegister: a new node or a node whose labels changed may match

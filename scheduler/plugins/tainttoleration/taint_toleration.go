@@ -175,34 +175,8 @@ func (pl *TaintToleration) ScoreExtensions() framework.ScoreExtensions { return 
 // NormalizeScore reverses the counts: the node with the most untolerated
 // PreferNoSchedule taints gets 0 (helper.DefaultNormalizeScore(100, true)).
 func (pl *TaintToleration) NormalizeScore(_ *framework.CycleState, _ *api.Pod, scores framework.NodeScoreList) *framework.Status {
-	DefaultNormalizeScore(framework.MaxNodeScore, true, scores)
+	framework.DefaultNormalizeScore(framework.MaxNodeScore, true, scores)
 	return nil
-}
-
-// DefaultNormalizeScore scales scores to [0, maxPriority] by the highest,
-// in integer arithmetic, reversed if asked (helper/normalize_score.go
-// DefaultNormalizeScore). With every score 0 they stay 0, or all become
-// maxPriority when reversed.
-func DefaultNormalizeScore(maxPriority int64, reverse bool, scores framework.NodeScoreList) {
-	var maxCount int64
-	for i := range scores {
-		maxCount = max(maxCount, scores[i].Score)
-	}
-	if maxCount == 0 {
-		if reverse {
-			for i := range scores {
-				scores[i].Score = maxPriority
-			}
-		}
-		return
-	}
-	for i := range scores {
-		s := maxPriority * scores[i].Score / maxCount
-		if reverse {
-			s = maxPriority - s
-		}
-		scores[i].Score = s
-	}
 }
 
 // TolerationsTolerateTaint reports whether any toleration tolerates the
